@@ -1,0 +1,25 @@
+#pragma once
+// The per-frame parameters of a job, derived once from the Config (the animation path).
+#include <cstdint>
+#include <vector>
+
+#include "fractal/config.hpp"
+
+namespace fractal {
+
+// Everything the kernel needs for one frame. Plain data, no behaviour.
+struct FrameParams {
+  Fractal fractal = Fractal::Julia;
+  std::uint32_t width = 0, height = 0;       // pixels
+  double xmin = 0, xmax = 0, ymin = 0, ymax = 0;  // view bounds (DESIGN.md pixel mapping)
+  double c_re = 0, c_im = 0;                 // Julia parameter (unused for Mandelbrot)
+  double z0_re = 0, z0_im = 0;               // Mandelbrot start value (unused for Julia)
+  std::uint32_t max_iter = 0;
+  double escape_radius = 2.0;
+};
+
+// One FrameParams per frame: [frames]. Julia sweep: c_im(f) = c_im + inc * (f / (frames - 1)).
+// Pan/zoom: centre linear, width geometric: w(t) = w0 * (w1 / w0)^t with t = f / (frames - 1).
+std::vector<FrameParams> plan_frames(const Config& cfg);
+
+}  // namespace fractal

@@ -1,0 +1,42 @@
+#pragma once
+// Renders one work item on this rank: OpenMP threads over its rows (dynamic schedule: escape-time
+// cost is very uneven), then each chunk encoded for the file. No MPI, no HDF5.
+#include <cstdint>
+#include <vector>
+
+#include "fractal/frame_plan.hpp"
+#include "fractal/kernel.hpp"
+#include "fractal/layout.hpp"
+
+namespace fractal {
+
+struct EncodedChunk {
+  std::uint64_t index = 0;       // chunk index (layout.hpp)
+  std::uint64_t iterations = 0;  // sum of the chunk's counts
+  std::uint64_t hash = 0;        // hash_counts of the chunk's counts
+  std::vector<std::uint8_t> bytes;  // shuffled + deflated, as stored
+};
+
+// Time spent by one rank, by kind; summed over its items.
+struct RankStats {
+  double kernel_s = 0;     // wall time of the parallel kernel loops
+  double compress_s = 0;   // wall time of packing, hashing and compressing
+  double write_s = 0;      // rank 0: writing chunks and state to the file
+  double wall_s = 0;       // from the start of the job to this rank's end
+  std::uint64_t iterations = 0;
+  std::uint64_t chunks = 0;
+  std::uint64_t items = 0;
+  std::int32_t threads = 1;
+  std::int32_t pad = 0;
+};
+
+struct RenderSettings {
+  RowKernel kernel = nullptr;
+  unsigned count_bytes = 2;
+  int compression_level = 1;
+};
+
+std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, const ChunkLayout& layout,
+                                      const WorkItem& item, const RenderSettings& settings, RankStats& stats);
+
+}  // namespace fractal

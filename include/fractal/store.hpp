@@ -1,0 +1,82 @@
+#pragma once
+// The output file (DESIGN.md "The HDF5 file"), written by rank 0 alone. Chunks arrive already
+// compressed and go to disk as they are (H5Dwrite_chunk). The file is built as OUT.h5.partial and
+// renamed to OUT.h5 only when every chunk is on disk, so OUT.h5 is always a complete file.
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fractal/config.hpp"
+#include "fractal/frame_plan.hpp"
+#include "fractal/layout.hpp"
+
+namespace fractal {
+
+// Owns one HDF5 identifier and closes it with the right H5*close. Move-only.
+class H5Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  H5Handle() = default;
+  H5Handle(hid_t id, Closer close) : id_(id), close_(close) {}
+  H5Handle(H5Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = H5I_INVALID_HID; }
+  H5Handle& operator=(H5Handle&& o) noexcept;
+  H5Handle(const H5Handle&) = delete;
+  H5Handle& operator=(const H5Handle&) = delete;
+  ~H5Handle() { reset(); }
+  void reset();
+  hid_t release() { hid_t id = id_; id_ = H5I_INVALID_HID; return id; }
+  hid_t get() const { return id_; }
+  explicit operator bool() const { return id_ >= 0; }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  Closer close_ = nullptr;
+};
+
+// Rank 0's pre-flight checks, before anything is created: OUT.h5 exists without --overwrite
+// (UsageError), directory missing or not writable (RuntimeError), job larger than the free disk
+// space (UsageError unless --skip-disk-check).
+void check_output(const Config& cfg, const ChunkLayout& layout);
+
+std::string partial_path(const std::string& final_path);
+
+class OutputFile {
+ public:
+  // Creates OUT.h5.partial (replacing a stale one) with every dataset and per-frame parameter.
+  OutputFile(const Config& cfg, const std::vector<FrameParams>& frames, const ChunkLayout& layout,
+             const std::string& command_line);
+  ~OutputFile();  // an unfinished file is closed and left as OUT.h5.partial
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  // Writes one encoded chunk (chunk_codec.hpp) and records it done in memory.
+  void write_chunk(std::uint64_t chunk_index, const std::vector<std::uint8_t>& bytes,
+                   std::uint64_t hash, std::uint64_t iterations);
+  // Writes the per-chunk state (/chunks/*) and flushes the file to disk.
+  void checkpoint();
+  // All chunks done: stores the verification hash and complete = 1, closes, renames to OUT.h5.
+  void finish(std::uint64_t verification_hash);
+
+  bool all_done() const { return chunks_done_ == layout_.chunk_count(); }
+  std::uint64_t chunks_done() const { return chunks_done_; }
+  const std::vector<std::uint64_t>& chunk_hashes() const { return hash_; }
+  std::uint64_t bytes_written() const { return bytes_written_; }
+  const std::string& path() const { return partial_; }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const;
+
+  std::string final_, partial_;
+  ChunkLayout layout_;
+  H5Handle file_, counts_, done_ds_, hash_ds_, iter_ds_;
+  std::vector<std::uint8_t> done_;        // [chunk_count]
+  std::vector<std::uint64_t> hash_;       // [chunk_count] hash_counts of each chunk
+  std::vector<std::uint64_t> iterations_; // [chunk_count] sum of counts of each chunk
+  std::uint64_t chunks_done_ = 0;
+  std::uint64_t bytes_written_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace fractal

@@ -1,0 +1,62 @@
+#include "fractal/render_item.hpp"
+
+#include <omp.h>
+
+#include <numeric>
+
+#include "fractal/chunk_codec.hpp"
+
+namespace fractal {
+
+std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, const ChunkLayout& layout,
+                                      const WorkItem& item, const RenderSettings& s, RankStats& stats) {
+  const std::uint64_t nchunks = item.chunk_end - item.chunk_begin;
+  const std::size_t W = layout.width;
+  // Every row of the item, in order: (frame, row) and where its chunk starts.
+  struct Row {
+    std::uint64_t frame;
+    std::uint32_t row;
+  };
+  std::vector<Row> rows;                   // [item rows]
+  std::vector<std::size_t> first_row(nchunks + 1);  // [nchunks + 1] offsets into rows
+  std::vector<ChunkRef> refs(nchunks);
+  for (std::uint64_t k = 0; k < nchunks; ++k) {
+    refs[k] = chunk_ref(layout, item.chunk_begin + k);
+    first_row[k] = rows.size();
+    for (std::uint32_t r = refs[k].row_begin; r < refs[k].row_end; ++r) rows.push_back({refs[k].frame, r});
+  }
+  first_row[nchunks] = rows.size();
+
+  std::vector<std::uint32_t> counts(rows.size() * W);  // [item rows, width]
+  std::vector<std::uint64_t> row_sum(rows.size());     // [item rows]
+  const double t0 = omp_get_wtime();
+  const std::int64_t nrows = static_cast<std::int64_t>(rows.size());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::int64_t r = 0; r < nrows; ++r)
+    row_sum[r] = s.kernel(frames[rows[r].frame], rows[r].row, counts.data() + r * W);
+  const double t1 = omp_get_wtime();
+
+  std::vector<EncodedChunk> out(nchunks);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::int64_t k = 0; k < static_cast<std::int64_t>(nchunks); ++k) {
+    const std::size_t r0 = first_row[k], r1 = first_row[k + 1];
+    const std::span<const std::uint32_t> c(counts.data() + r0 * W, (r1 - r0) * W);
+    EncodedChunk& e = out[k];
+    e.index = refs[k].index;
+    e.iterations = std::accumulate(row_sum.begin() + r0, row_sum.begin() + r1, std::uint64_t{0});
+    e.hash = hash_counts(c);
+    e.bytes = encode_chunk(c, static_cast<std::uint32_t>(r1 - r0), layout.width, layout.strip_rows,
+                           s.count_bytes, s.compression_level);
+  }
+  const double t2 = omp_get_wtime();
+
+  stats.kernel_s += t1 - t0;
+  stats.compress_s += t2 - t1;
+  stats.items += 1;
+  stats.chunks += nchunks;
+  for (const EncodedChunk& e : out) stats.iterations += e.iterations;
+  stats.threads = omp_get_max_threads();
+  return out;
+}
+
+}  // namespace fractal

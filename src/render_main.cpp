@@ -1,0 +1,113 @@
+// fractal-render: init MPI, read the config, check the output, render, report.
+#include <mpi.h>
+#include <omp.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "fractal/config.hpp"
+#include "fractal/error.hpp"
+#include "fractal/frame_plan.hpp"
+#include "fractal/kernel.hpp"
+#include "fractal/layout.hpp"
+#include "fractal/report.hpp"
+#include "fractal/scheduler.hpp"
+#include "fractal/store.hpp"
+
+using namespace fractal;
+
+namespace {
+
+// MPI_Init_thread / MPI_Finalize. FUNNELED: only the main thread calls MPI (rank 0's render
+// thread and the OpenMP threads never do).
+struct MpiSession {
+  MpiSession(int& argc, char**& argv) {
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (provided < MPI_THREAD_FUNNELED) {
+      if (rank == 0) std::fprintf(stderr, "fractal-render: error: MPI does not provide MPI_THREAD_FUNNELED\n");
+      MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
+    }
+  }
+  ~MpiSession() { MPI_Finalize(); }
+  int rank = 0, size = 1;
+};
+
+std::string command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+// Every rank agrees on rank 0's verdict; rank 0 alone prints it.
+int agree(int status) {
+  MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MpiSession mpi(argc, argv);
+  const bool root = mpi.rank == 0;
+  auto error = [&](const std::exception& e, int code) {
+    if (root) std::fprintf(stderr, "fractal-render: error: %s\n", e.what());
+    return code;
+  };
+
+  // 1. Configuration: parsed alike on every rank, so every rank reaches the same verdict.
+  ParseResult parsed;
+  KernelKind kernel = KernelKind::Scalar;
+  try {
+    parsed = parse_config(argc, argv);
+    if (!parsed.help && !parsed.config.print_config) kernel = kernel_from_name(parsed.config.kernel);
+  } catch (const UsageError& e) {
+    return error(e, kExitUsage);
+  }
+  const Config& cfg = parsed.config;
+  if (parsed.help || cfg.print_config) {
+    if (root) std::fputs(parsed.help ? parsed.help_text.c_str() : cfg.resolved_text().c_str(), stdout);
+    return kExitOk;
+  }
+  const ChunkLayout layout = make_layout(cfg.frames, cfg.width, cfg.height, cfg.count_bytes(), cfg.strip_rows);
+  if (std::uint64_t{layout.strip_rows} * layout.width * cfg.count_bytes() > (64u << 20))
+    return error(UsageError("--strip-rows " + std::to_string(layout.strip_rows) + " makes chunks over 64 MiB at width " +
+                            std::to_string(layout.width)), kExitUsage);
+
+  // 2. Output: rank 0 checks and creates it; everyone learns the verdict.
+  std::unique_ptr<OutputFile> out;
+  const std::vector<FrameParams> frames = plan_frames(cfg);
+  int status = kExitOk;
+  if (root) {
+    try {
+      check_output(cfg, layout);
+      out = std::make_unique<OutputFile>(cfg, frames, layout, command_line(argc, argv));
+    } catch (const UsageError& e) {
+      status = error(e, kExitUsage);
+    } catch (const std::exception& e) {
+      status = error(e, kExitRuntime);
+    }
+  }
+  if (agree(status) != kExitOk) return status;
+  if (root) print_summary(stdout, cfg, layout, kernel, mpi.size, omp_get_max_threads());
+
+  // 3. Render. A failure here is local to one rank: it names itself and ends the whole job.
+  JobResult result;
+  try {
+    RunOptions opt;
+    opt.render = {row_kernel(kernel), cfg.count_bytes(), cfg.compression_level};
+    opt.progress_interval_s = cfg.progress_interval;
+    result = run_job(frames, layout, opt, out.get(), MPI_COMM_WORLD);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fractal-render: rank %d: error: %s\n", mpi.rank, e.what());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
+  }
+
+  // 4. Report.
+  if (root) print_report(stdout, cfg, layout, result);
+  return kExitOk;
+}

@@ -1,0 +1,55 @@
+#include "fractal/report.hpp"
+
+#include <algorithm>
+
+namespace fractal {
+
+void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout, KernelKind kernel,
+                   int ranks, int threads_rank0) {
+  std::fprintf(out, "fractal-render: %s, %llu frame(s) of %ux%u, max_iter %u, -> %s\n", fractal_name(cfg.fractal),
+               static_cast<unsigned long long>(cfg.frames), cfg.width, cfg.height, cfg.max_iter, cfg.output.c_str());
+  std::fprintf(out, "  %d rank(s) x %d thread(s) on rank 0, kernel %s, %llu chunks of %u rows, deflate %d\n", ranks,
+               threads_rank0, kernel_name(kernel), static_cast<unsigned long long>(layout.chunk_count()),
+               layout.strip_rows, cfg.compression_level);
+  std::fflush(out);
+}
+
+void print_report(std::FILE* out, const Config& cfg, const ChunkLayout& layout, const JobResult& r) {
+  const auto& rs = r.ranks;
+  const double n = static_cast<double>(rs.size());
+  double kernel = 0, compress = 0, busy_min = 1e300, busy_max = 0, busy_sum = 0;
+  long cores = 0;
+  for (const RankStats& s : rs) {
+    kernel += s.kernel_s / n;
+    compress += s.compress_s / n;
+    const double busy = s.kernel_s + s.compress_s;
+    busy_min = std::min(busy_min, busy);
+    busy_max = std::max(busy_max, busy);
+    busy_sum += busy;
+    cores += s.threads;
+  }
+  const double wall = r.wall_s;
+  const double write = rs.empty() ? 0 : rs[0].write_s;
+  const double other = std::max(0.0, wall - kernel - compress);
+  const double pixels = static_cast<double>(layout.frames) * layout.width * layout.height;
+  const double rate = wall > 0 ? r.iterations / wall / 1e9 : 0;
+  const double raw = pixels * cfg.count_bytes();
+  auto pct = [&](double t) { return wall > 0 ? 100 * t / wall : 0.0; };
+  std::fprintf(out, "fractal-render: done\n");
+  std::fprintf(out, "  frames        %llu of %ux%u = %.0f pixels\n", static_cast<unsigned long long>(layout.frames),
+               layout.width, layout.height, pixels);
+  std::fprintf(out, "  iterations    %.6g (%.1f per pixel)\n", static_cast<double>(r.iterations),
+               pixels > 0 ? r.iterations / pixels : 0.0);
+  std::fprintf(out, "  wall time     %.3f s; per rank (mean): compute %.3f s (%.1f%%), compression %.3f s (%.1f%%), "
+               "waiting+communication %.3f s (%.1f%%); rank 0 writing %.3f s (%.1f%%, overlapped)\n",
+               wall, kernel, pct(kernel), compress, pct(compress), other, pct(other), write, pct(write));
+  std::fprintf(out, "  throughput    %.3f G iterations/s overall, %.3f per core (%ld cores: %zu ranks)\n", rate,
+               cores > 0 ? rate / cores : 0.0, cores, rs.size());
+  std::fprintf(out, "  load          busy time per rank min/mean/max %.3f/%.3f/%.3f s\n", busy_min, busy_sum / n, busy_max);
+  std::fprintf(out, "  output        %s: %.3g MB of chunks (%.1fx compression)\n", cfg.output.c_str(),
+               r.bytes_written / 1e6, r.bytes_written ? raw / r.bytes_written : 0.0);
+  std::fprintf(out, "  verification  hash %016llx\n", static_cast<unsigned long long>(r.verification_hash));
+  std::fflush(out);
+}
+
+}  // namespace fractal

@@ -1,0 +1,289 @@
+#include "fractal/scheduler.hpp"
+
+#include <omp.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "fractal/chunk_codec.hpp"
+#include "fractal/error.hpp"
+#include "fractal/progress.hpp"
+#include "fractal/store.hpp"
+
+namespace fractal {
+
+namespace {
+
+// Message tags. Every REQUEST gets exactly one WORK reply (an item, or kStop).
+enum Tag : int { kTagRequest = 1, kTagWork = 2, kTagChunks = 3, kTagDone = 4 };
+constexpr std::uint64_t kStop = ~std::uint64_t{0};
+
+struct ChunkHeader {
+  std::uint64_t index, iterations, hash, nbytes;
+};
+
+void check(int rc, const char* what) {
+  if (rc != MPI_SUCCESS) throw RuntimeError(std::string("MPI call failed: ") + what);
+}
+
+// Waits for a matching message without spinning a core: Open MPI's blocking receive busy-polls,
+// which would steal the CPU from the render threads sharing this core.
+void wait_for(MPI_Comm comm, int source, int tag, MPI_Status* st) {
+  int flag = 0;
+  auto pause = std::chrono::microseconds(20);
+  for (;;) {
+    check(MPI_Iprobe(source, tag, comm, &flag, st), "MPI_Iprobe");
+    if (flag) return;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(1000));
+  }
+}
+
+// [n][n headers][payloads], one message per work item.
+std::vector<std::uint8_t> pack(const std::vector<EncodedChunk>& chunks) {
+  std::size_t total = sizeof(std::uint64_t) + chunks.size() * sizeof(ChunkHeader);
+  for (const auto& c : chunks) total += c.bytes.size();
+  std::vector<std::uint8_t> buf(total);
+  std::uint8_t* p = buf.data();
+  const std::uint64_t n = chunks.size();
+  std::memcpy(p, &n, sizeof n);
+  p += sizeof n;
+  for (const auto& c : chunks) {
+    const ChunkHeader h{c.index, c.iterations, c.hash, c.bytes.size()};
+    std::memcpy(p, &h, sizeof h);
+    p += sizeof h;
+  }
+  for (const auto& c : chunks) {
+    std::memcpy(p, c.bytes.data(), c.bytes.size());
+    p += c.bytes.size();
+  }
+  return buf;
+}
+
+std::vector<EncodedChunk> unpack(const std::vector<std::uint8_t>& buf) {
+  auto fail = [] { throw RuntimeError("malformed chunk message from a worker"); };
+  if (buf.size() < sizeof(std::uint64_t)) fail();
+  std::uint64_t n;
+  std::memcpy(&n, buf.data(), sizeof n);
+  if (n > (buf.size() - sizeof n) / sizeof(ChunkHeader)) fail();
+  std::vector<EncodedChunk> out(n);
+  const std::uint8_t* h = buf.data() + sizeof n;
+  const std::uint8_t* p = h + n * sizeof(ChunkHeader);
+  const std::uint8_t* end = buf.data() + buf.size();
+  for (std::uint64_t i = 0; i < n; ++i) {
+    ChunkHeader hd;
+    std::memcpy(&hd, h + i * sizeof hd, sizeof hd);
+    if (hd.nbytes > static_cast<std::uint64_t>(end - p)) fail();
+    out[i] = {hd.index, hd.iterations, hd.hash, std::vector<std::uint8_t>(p, p + hd.nbytes)};
+    p += hd.nbytes;
+  }
+  return out;
+}
+
+void worker(const std::vector<FrameParams>& frames, const ChunkLayout& layout, const RunOptions& opt,
+            MPI_Comm comm, RankStats& stats) {
+  const int dummy = 0;
+  int outstanding = 0;
+  // Two requests in flight: while rendering one item the next is already on its way.
+  for (int i = 0; i < 2; ++i, ++outstanding) check(MPI_Send(&dummy, 1, MPI_INT, 0, kTagRequest, comm), "send request");
+  for (;;) {
+    MPI_Status st;
+    wait_for(comm, 0, kTagWork, &st);
+    std::uint64_t range[2];
+    check(MPI_Recv(range, 2, MPI_UINT64_T, 0, kTagWork, comm, MPI_STATUS_IGNORE), "receive work");
+    --outstanding;
+    if (range[0] == kStop) break;
+    check(MPI_Send(&dummy, 1, MPI_INT, 0, kTagRequest, comm), "send request");
+    ++outstanding;
+    const auto chunks = render_item(frames, layout, WorkItem{range[0], range[1]}, opt.render, stats);
+    const auto buf = pack(chunks);
+    // Blocking send: rank 0 polls often, and a pending non-blocking send would only progress when
+    // this rank next enters MPI, which may be a whole item later.
+    check(MPI_Send(buf.data(), static_cast<int>(buf.size()), MPI_BYTE, 0, kTagChunks, comm), "send chunks");
+  }
+  while (outstanding-- > 0) {  // the replies to requests still in flight are all kStop
+    MPI_Status st;
+    wait_for(comm, 0, kTagWork, &st);
+    std::uint64_t range[2];
+    check(MPI_Recv(range, 2, MPI_UINT64_T, 0, kTagWork, comm, MPI_STATUS_IGNORE), "receive work");
+  }
+}
+
+// Rank 0: serves requests, writes chunks, renders in a thread of its own, reports progress.
+class Coordinator {
+ public:
+  Coordinator(const std::vector<FrameParams>& frames, const ChunkLayout& layout, const RunOptions& opt,
+              OutputFile& out, MPI_Comm comm, int ranks)
+      : frames_(frames), layout_(layout), opt_(opt), out_(out), comm_(comm), ranks_(ranks),
+        queue_(layout, ranks), frame_chunks_(layout.frames, 0),
+        progress_(layout.chunk_count(), layout.frames, opt.progress_interval_s, stdout) {}
+
+  void run(RankStats& own, std::vector<RankStats>& worker_stats) {
+    std::thread local([&] { render_locally(own); });
+    try {
+      loop(worker_stats);
+    } catch (...) {
+      stop_local_ = true;
+      local.join();
+      throw;
+    }
+    local.join();
+    if (local_error_) std::rethrow_exception(local_error_);
+    progress_.finish(out_.chunks_done(), frames_done_, iterations_);
+  }
+
+  std::uint64_t iterations() const { return iterations_; }
+  double write_s() const { return write_s_; }
+
+ private:
+  std::optional<WorkItem> next_item() {
+    std::lock_guard lock(queue_mutex_);
+    return queue_.next();
+  }
+
+  void render_locally(RankStats& own) {
+    try {
+      while (!stop_local_) {
+        auto item = next_item();
+        if (!item) break;
+        auto chunks = render_item(frames_, layout_, *item, opt_.render, own);
+        std::lock_guard lock(local_mutex_);
+        for (auto& c : chunks) local_chunks_.push_back(std::move(c));
+      }
+    } catch (...) {
+      local_error_ = std::current_exception();
+    }
+    local_finished_ = true;
+  }
+
+  void write(const EncodedChunk& c) {
+    const double t0 = MPI_Wtime();
+    out_.write_chunk(c.index, c.bytes, c.hash, c.iterations);
+    write_s_ += MPI_Wtime() - t0;
+    iterations_ += c.iterations;
+    if (++frame_chunks_[c.index / layout_.strips_per_frame] == layout_.strips_per_frame) ++frames_done_;
+  }
+
+  // Handles one pending message if there is one; returns whether it did.
+  bool serve_one(std::vector<RankStats>& worker_stats) {
+    int flag = 0;
+    MPI_Status st;
+    check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &flag, &st), "MPI_Iprobe");
+    if (!flag) return false;
+    const int src = st.MPI_SOURCE;
+    switch (st.MPI_TAG) {
+      case kTagRequest: {
+        int dummy;
+        check(MPI_Recv(&dummy, 1, MPI_INT, src, kTagRequest, comm_, MPI_STATUS_IGNORE), "receive request");
+        const auto item = next_item();
+        const std::uint64_t range[2] = {item ? item->chunk_begin : kStop, item ? item->chunk_end : kStop};
+        check(MPI_Send(range, 2, MPI_UINT64_T, src, kTagWork, comm_), "send work");
+        break;
+      }
+      case kTagChunks: {
+        int n = 0;
+        check(MPI_Get_count(&st, MPI_BYTE, &n), "MPI_Get_count");
+        std::vector<std::uint8_t> buf(static_cast<std::size_t>(n));
+        check(MPI_Recv(buf.data(), n, MPI_BYTE, src, kTagChunks, comm_, MPI_STATUS_IGNORE), "receive chunks");
+        for (const auto& c : unpack(buf)) write(c);
+        break;
+      }
+      case kTagDone: {
+        check(MPI_Recv(&worker_stats[src], sizeof(RankStats), MPI_BYTE, src, kTagDone, comm_, MPI_STATUS_IGNORE),
+              "receive stats");
+        ++workers_done_;
+        break;
+      }
+      default:
+        throw RuntimeError("unexpected message tag " + std::to_string(st.MPI_TAG) + " from rank " + std::to_string(src));
+    }
+    return true;
+  }
+
+  void loop(std::vector<RankStats>& worker_stats) {
+    double last_checkpoint = MPI_Wtime();
+    auto pause = std::chrono::microseconds(20);
+    while (!(out_.all_done() && workers_done_ == ranks_ - 1)) {
+      bool busy = false;
+      while (serve_one(worker_stats)) busy = true;
+      std::deque<EncodedChunk> mine;
+      {
+        std::lock_guard lock(local_mutex_);
+        mine.swap(local_chunks_);
+      }
+      for (const auto& c : mine) write(c);
+      busy = busy || !mine.empty();
+      if (local_finished_ && local_error_) std::rethrow_exception(local_error_);
+      progress_.update(out_.chunks_done(), frames_done_, iterations_);
+      if (MPI_Wtime() - last_checkpoint > opt_.checkpoint_interval_s) {
+        const double t0 = MPI_Wtime();
+        out_.checkpoint();
+        write_s_ += MPI_Wtime() - t0;
+        last_checkpoint = MPI_Wtime();
+      }
+      if (busy) {
+        pause = std::chrono::microseconds(20);
+      } else {
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::microseconds(500));
+      }
+    }
+  }
+
+  const std::vector<FrameParams>& frames_;
+  const ChunkLayout& layout_;
+  const RunOptions& opt_;
+  OutputFile& out_;
+  MPI_Comm comm_;
+  int ranks_;
+  std::mutex queue_mutex_;
+  WorkQueue queue_;
+  std::mutex local_mutex_;
+  std::deque<EncodedChunk> local_chunks_;
+  std::atomic<bool> local_finished_{false}, stop_local_{false};
+  std::exception_ptr local_error_;
+  std::vector<std::uint32_t> frame_chunks_;  // [frames] chunks written per frame
+  std::uint64_t frames_done_ = 0, iterations_ = 0;
+  int workers_done_ = 0;
+  double write_s_ = 0;
+  Progress progress_;
+};
+
+}  // namespace
+
+JobResult run_job(const std::vector<FrameParams>& frames, const ChunkLayout& layout, const RunOptions& opt,
+                  OutputFile* out, MPI_Comm comm) {
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  JobResult result;
+  RankStats own;
+  own.threads = omp_get_max_threads();
+  const double t0 = MPI_Wtime();
+  if (rank != 0) {
+    worker(frames, layout, opt, comm, own);
+    own.wall_s = MPI_Wtime() - t0;
+    check(MPI_Send(&own, sizeof own, MPI_BYTE, 0, kTagDone, comm), "send stats");
+    return result;
+  }
+  result.ranks.resize(ranks);
+  Coordinator coord(frames, layout, opt, *out, comm, ranks);
+  coord.run(own, result.ranks);
+  result.verification_hash = combine_hashes(out->chunk_hashes());
+  const double tw = MPI_Wtime();
+  out->finish(result.verification_hash);
+  own.write_s = coord.write_s() + (MPI_Wtime() - tw);
+  own.wall_s = MPI_Wtime() - t0;
+  result.ranks[0] = own;
+  result.wall_s = own.wall_s;
+  result.iterations = coord.iterations();
+  result.bytes_written = out->bytes_written();
+  return result;
+}
+
+}  // namespace fractal
