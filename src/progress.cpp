@@ -2,11 +2,25 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
 
 namespace fractal {
 
 namespace {
+// Open MPI hands rank 0 a pseudo-terminal even when mpirun's own stdout is a file (a Slurm log),
+// so under mpirun ask what the launcher's stdout is.
+bool stdout_is_terminal(std::FILE* out) {
+  if (!isatty(fileno(out))) return false;
+  if (!std::getenv("OMPI_COMM_WORLD_SIZE")) return true;
+  char target[256] = {};
+  const std::string link = "/proc/" + std::to_string(getppid()) + "/fd/1";
+  const ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+  if (n <= 0) return false;
+  const std::string t(target, static_cast<std::size_t>(n));
+  return t.rfind("/dev/pts/", 0) == 0 || t.rfind("/dev/tty", 0) == 0;
+}
+
 std::string hms(double s) {
   if (!(s >= 0) || s > 1e7) return "--:--";
   const long t = static_cast<long>(s + 0.5);
@@ -19,7 +33,7 @@ std::string hms(double s) {
 
 Progress::Progress(std::uint64_t total_chunks, std::uint64_t total_frames, double interval_s, std::FILE* out)
     : total_chunks_(total_chunks), total_frames_(total_frames), interval_s_(interval_s), out_(out),
-      tty_(isatty(fileno(out)) != 0), start_(Clock::now()), last_(start_) {}
+      tty_(stdout_is_terminal(out)), start_(Clock::now()), last_(start_) {}
 
 void Progress::update(std::uint64_t chunks_done, std::uint64_t frames_done, std::uint64_t iterations) {
   const auto now = Clock::now();
