@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fractal/error.hpp"
+#include "fractal/parse.hpp"
 
 namespace po = boost::program_options;
 
@@ -33,37 +34,6 @@ const std::map<std::string, std::string> kAliases = {
     {"max-iterations", "max-iter"}, {"num-frames", "frames"},   {"framerate", "fps"},
     {"c-imag-initial", "c-im"},     {"c-imag-increment", "c-im-increment"},
 };
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-[[noreturn]] void bad(const std::string& opt, const std::string& what, const std::string& got) {
-  throw UsageError("--" + opt + " must be " + what + ", got " + quote(got));
-}
-
-double parse_double(const std::string& opt, const std::string& s, double lo, double hi,
-                    bool lo_open = false) {
-  std::ostringstream range;
-  range << (lo_open ? "(" : "[") << lo << ", " << hi << "]";
-  const std::string what = "a finite number in " + range.str();
-  const char* b = s.data();
-  const char* e = s.data() + s.size();
-  if (b != e && *b == '+' && (e - b) > 1 && b[1] != '-' && b[1] != '+') ++b;
-  double v = 0;
-  auto [p, ec] = std::from_chars(b, e, v, std::chars_format::general);
-  if (s.empty() || ec != std::errc() || p != e || !std::isfinite(v)) bad(opt, what, s);
-  if (v < lo || v > hi || (lo_open && v == lo)) bad(opt, what, s);
-  return v;
-}
-
-std::uint64_t parse_uint(const std::string& opt, const std::string& s, std::uint64_t lo,
-                         std::uint64_t hi) {
-  const std::string what = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 10);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi)
-    bad(opt, what, s);
-  return v;
-}
 
 // Where a value came from, for messages and for "the command line wins".
 struct Value {
@@ -87,7 +57,7 @@ class Lookup {
     if (!v) return false;
     if (v->text == "1" || v->text == "true" || v->text == "yes" || v->text == "on") return true;
     if (v->text == "0" || v->text == "false" || v->text == "no" || v->text == "off") return false;
-    bad(name, "true or false", v->text);
+    bad_value(name, "true or false", v->text);
   }
 
  private:
@@ -290,14 +260,14 @@ ParseResult parse_config(int argc, const char* const* argv) {
   c.overwrite = L.flag("overwrite");
   c.skip_disk_check = L.flag("skip-disk-check");
   if (auto v = L.get("output")) {
-    if (v->text.empty()) bad("output", "a file name", v->text);
+    if (v->text.empty()) bad_value("output", "a file name", v->text);
     c.output = v->text;
   }
 
   if (auto v = L.get("fractal")) {
     if (v->text == "julia") c.fractal = Fractal::Julia;
     else if (v->text == "mandelbrot") c.fractal = Fractal::Mandelbrot;
-    else bad("fractal", "julia or mandelbrot", v->text);
+    else bad_value("fractal", "julia or mandelbrot", v->text);
   }
   require_fractal("c-re", Fractal::Julia);
   require_fractal("c-im", Fractal::Julia);
@@ -393,7 +363,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
   if (auto v = num("progress-interval", 0.0, 86400.0, true)) c.progress_interval = *v;
   if (auto v = L.get("kernel")) {
     if (v->text != "auto" && v->text != "scalar" && v->text != "avx2" && v->text != "avx512")
-      bad("kernel", "auto, scalar, avx2 or avx512", v->text);
+      bad_value("kernel", "auto, scalar, avx2 or avx512", v->text);
     c.kernel = v->text;
   }
 

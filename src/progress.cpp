@@ -31,41 +31,33 @@ std::string hms(double s) {
 }
 }  // namespace
 
-Progress::Progress(std::uint64_t total_chunks, std::uint64_t total_frames, double interval_s, std::FILE* out)
-    : total_chunks_(total_chunks), total_frames_(total_frames), interval_s_(interval_s), out_(out),
-      tty_(stdout_is_terminal(out)), start_(Clock::now()), last_(start_) {}
+Progress::Progress(double interval_s, std::FILE* out)
+    : interval_s_(interval_s), out_(out), tty_(stdout_is_terminal(out)), start_(Clock::now()), last_(start_) {}
 
-void Progress::update(std::uint64_t chunks_done, std::uint64_t frames_done, std::uint64_t iterations) {
+double Progress::elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+void Progress::update(double fraction, const std::string& detail) {
   const auto now = Clock::now();
   const double due = tty_ ? 0.2 : interval_s_;
   if (std::chrono::duration<double>(now - last_).count() < due) return;
   last_ = now;
-  print(chunks_done, frames_done, iterations, false);
+  print(fraction, detail, false);
 }
 
-void Progress::finish(std::uint64_t chunks_done, std::uint64_t frames_done, std::uint64_t iterations) {
-  print(chunks_done, frames_done, iterations, true);
-}
+void Progress::finish(double fraction, const std::string& detail) { print(fraction, detail, true); }
 
-void Progress::print(std::uint64_t chunks_done, std::uint64_t frames_done, std::uint64_t iterations, bool final) {
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-  const double frac = total_chunks_ ? static_cast<double>(chunks_done) / total_chunks_ : 1.0;
-  const double rate = elapsed > 0 ? iterations / elapsed / 1e9 : 0.0;
-  const double eta = frac > 0 ? elapsed * (1 - frac) / frac : -1;
+void Progress::print(double frac, const std::string& detail, bool final) {
+  const double t = elapsed();
+  const double eta = frac > 0 ? t * (1 - frac) / frac : -1;
   if (tty_) {
     constexpr int kBar = 30;
-    const int filled = static_cast<int>(frac * kBar);
-    std::string bar(filled, '#');
+    std::string bar(static_cast<std::size_t>(frac * kBar), '#');
     bar.resize(kBar, '.');
-    std::fprintf(out_, "\r[%s] %5.1f%%  frames %llu/%llu  %.2f G it/s  ETA %s ", bar.c_str(), 100 * frac,
-                 static_cast<unsigned long long>(frames_done), static_cast<unsigned long long>(total_frames_),
-                 rate, hms(eta).c_str());
+    std::fprintf(out_, "\r[%s] %5.1f%%  %s  ETA %s ", bar.c_str(), 100 * frac, detail.c_str(), hms(eta).c_str());
     if (final) std::fputc('\n', out_);
   } else {
-    std::fprintf(out_, "progress: %5.1f%%  frames %llu/%llu  chunks %llu/%llu  %.2f G it/s  elapsed %s  ETA %s\n",
-                 100 * frac, static_cast<unsigned long long>(frames_done),
-                 static_cast<unsigned long long>(total_frames_), static_cast<unsigned long long>(chunks_done),
-                 static_cast<unsigned long long>(total_chunks_), rate, hms(elapsed).c_str(), hms(eta).c_str());
+    std::fprintf(out_, "progress: %5.1f%%  %s  elapsed %s  ETA %s\n", 100 * frac, detail.c_str(), hms(t).c_str(),
+                 hms(eta).c_str());
   }
   std::fflush(out_);
 }

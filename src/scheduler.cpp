@@ -121,7 +121,7 @@ class Coordinator {
               OutputFile& out, MPI_Comm comm, int ranks)
       : frames_(frames), layout_(layout), opt_(opt), out_(out), comm_(comm), ranks_(ranks),
         queue_(layout, ranks), frame_chunks_(layout.frames, 0),
-        progress_(layout.chunk_count(), layout.frames, opt.progress_interval_s, stdout) {}
+        progress_(opt.progress_interval_s, stdout) {}
 
   void run(RankStats& own, std::vector<RankStats>& worker_stats) {
     std::thread local([&] { render_locally(own); });
@@ -134,13 +134,24 @@ class Coordinator {
     }
     local.join();
     if (local_error_) std::rethrow_exception(local_error_);
-    progress_.finish(out_.chunks_done(), frames_done_, iterations_);
+    progress_.finish(fraction(), detail());
   }
 
   std::uint64_t iterations() const { return iterations_; }
   double write_s() const { return write_s_; }
 
  private:
+  double fraction() const {
+    return layout_.chunk_count() ? static_cast<double>(out_.chunks_done()) / layout_.chunk_count() : 1.0;
+  }
+  std::string detail() const {
+    char buf[128];
+    const double t = progress_.elapsed();
+    std::snprintf(buf, sizeof buf, "frames %llu/%llu  %.2f G it/s", static_cast<unsigned long long>(frames_done_),
+                  static_cast<unsigned long long>(layout_.frames), t > 0 ? iterations_ / t / 1e9 : 0.0);
+    return buf;
+  }
+
   std::optional<WorkItem> next_item() {
     std::lock_guard lock(queue_mutex_);
     return queue_.next();
@@ -219,7 +230,7 @@ class Coordinator {
       for (const auto& c : mine) write(c);
       busy = busy || !mine.empty();
       if (local_finished_ && local_error_) std::rethrow_exception(local_error_);
-      progress_.update(out_.chunks_done(), frames_done_, iterations_);
+      progress_.update(fraction(), detail());
       if (MPI_Wtime() - last_checkpoint > opt_.checkpoint_interval_s) {
         const double t0 = MPI_Wtime();
         out_.checkpoint();

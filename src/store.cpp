@@ -16,21 +16,6 @@
 
 namespace fractal {
 
-H5Handle& H5Handle::operator=(H5Handle&& o) noexcept {
-  if (this != &o) {
-    reset();
-    id_ = o.id_;
-    close_ = o.close_;
-    o.id_ = H5I_INVALID_HID;
-  }
-  return *this;
-}
-
-void H5Handle::reset() {
-  if (id_ >= 0 && close_) close_(id_);
-  id_ = H5I_INVALID_HID;
-}
-
 namespace {
 
 std::string system_reason() { return errno ? std::strerror(errno) : "HDF5 library error"; }

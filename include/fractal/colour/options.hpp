@@ -1,0 +1,44 @@
+#pragma once
+// fractal-colour's command line.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "fractal/colour/colormap.hpp"
+#include "fractal/colour/normalize.hpp"
+#include "fractal/colour/video.hpp"
+
+namespace fractal::colour {
+
+// --frames A:B[:STEP]: frames A, A+STEP, ... below B (B exclusive, like a Python slice); "N" alone
+// is frame N; A defaults to 0, B to the end.
+struct FrameRange {
+  std::optional<std::uint64_t> begin, end;
+  std::uint64_t step = 1;
+};
+
+struct ColourOptions {
+  std::string input;
+  std::string png, png_dir, video;  // empty = not requested
+  FrameRange frames;
+  std::string cmap = "viridis";
+  std::string cmap_file;
+  NormSettings norm;
+  std::string interior = "top";     // top | bottom | black | white | #rrggbb | R,G,B (0..255)
+  std::uint32_t downscale = 1;
+  bool png16 = false;
+  VideoSettings video_settings;
+  bool fps_given = false;
+  bool overwrite = false, info = false, allow_partial = false;
+  double progress_interval = 5;
+  bool help = false;
+  std::string help_text;
+};
+
+// Throws UsageError (one line naming the option and value).
+ColourOptions parse_colour_options(int argc, const char* const* argv);
+
+// Parses --interior; `top` and `bottom` are the colormap's ends (passed in).
+RGB parse_colour(const std::string& text, const RGB& top, const RGB& bottom);
+
+}  // namespace fractal::colour

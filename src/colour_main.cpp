@@ -1,0 +1,157 @@
+// fractal-colour: read a fractal-render file, colour its counts, write PNGs and/or a video.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "fractal/colour/colormap.hpp"
+#include "fractal/colour/image.hpp"
+#include "fractal/colour/normalize.hpp"
+#include "fractal/colour/options.hpp"
+#include "fractal/colour/reader.hpp"
+#include "fractal/colour/video.hpp"
+#include "fractal/error.hpp"
+#include "fractal/progress.hpp"
+
+using namespace fractal;
+using namespace fractal::colour;
+namespace fs = std::filesystem;
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_signal(int) { g_interrupted = 1; }
+
+void print_info(const FileInfo& in) {
+  std::printf("file          %s\n", in.path.c_str());
+  std::printf("format        fractal-hpc version %d, written by fractal-render %s on %s\n", in.format_version,
+              in.software_version.c_str(), in.created.c_str());
+  std::printf("complete      %s (%llu of %llu chunks on disk)\n", in.complete ? "yes" : "NO",
+              static_cast<unsigned long long>(in.chunks_done()), static_cast<unsigned long long>(in.chunk_done.size()));
+  std::printf("fractal       %s, escape radius %g\n", in.fractal.c_str(), in.escape_radius);
+  std::printf("frames        %llu of %ux%u pixels, %s counts, %g fps, %u rows per chunk\n",
+              static_cast<unsigned long long>(in.frames), in.width, in.height, in.count_bytes == 2 ? "uint16" : "uint32",
+              in.fps, in.strip_rows);
+  const std::uint64_t last = in.frames - 1;
+  for (std::uint64_t f : {std::uint64_t{0}, last}) {
+    std::printf("frame %-7llu view [%.17g, %.17g] x [%.17g, %.17g], max_iter %u", static_cast<unsigned long long>(f),
+                in.xmin[f], in.xmax[f], in.ymin[f], in.ymax[f], in.max_iter[f]);
+    if (in.fractal == "julia") std::printf(", c = %.17g %+.17gi", in.c_re[f], in.c_im[f]);
+    std::printf("\n");
+    if (last == 0) break;
+  }
+  std::printf("command line  %s\n", in.command_line.c_str());
+}
+
+// The selected frame indices.
+std::vector<std::uint64_t> select_frames(const FrameRange& r, std::uint64_t frames) {
+  const std::uint64_t b = r.begin.value_or(0), e = std::min(r.end.value_or(frames), frames);
+  if (b >= frames || b >= e)
+    throw UsageError("--frames selects no frame of the file's 0.." + std::to_string(frames - 1));
+  std::vector<std::uint64_t> v;
+  for (std::uint64_t f = b; f < e; f += r.step) v.push_back(f);
+  return v;
+}
+
+std::string png_name(const std::string& dir, std::uint64_t f, std::uint64_t frames) {
+  const int digits = std::max<int>(5, static_cast<int>(std::to_string(frames - 1).size()));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "frame_%0*llu.png", digits, static_cast<unsigned long long>(f));
+  return (fs::path(dir) / buf).string();
+}
+
+void refuse_existing(const std::string& path, bool overwrite) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && !overwrite) throw UsageError("output '" + path + "' exists; pass --overwrite to replace it");
+}
+
+int run(const ColourOptions& o) {
+  const CountsReader reader(o.input);
+  const FileInfo& in = reader.info();
+  if (o.info) {
+    print_info(in);
+    return kExitOk;
+  }
+  if (!in.complete && !o.allow_partial)
+    throw RuntimeError("'" + o.input + "' is incomplete (" + std::to_string(in.chunks_done()) + " of " +
+                       std::to_string(in.chunk_done.size()) + " chunks); finish the render or pass --allow-partial");
+  const std::vector<std::uint64_t> sel = select_frames(o.frames, in.frames);
+  if (!o.png.empty() && sel.size() != 1)
+    throw UsageError("--png writes one frame but " + std::to_string(sel.size()) + " are selected; use --png-dir or --frames N");
+  if (in.width % o.downscale || in.height % o.downscale)
+    throw UsageError("--downscale " + std::to_string(o.downscale) + " must divide the image size " + std::to_string(in.width) + "x" + std::to_string(in.height));
+  if (!o.png.empty()) refuse_existing(o.png, o.overwrite);
+  if (!o.video.empty()) refuse_existing(o.video, o.overwrite);
+  if (!o.png_dir.empty()) {
+    for (std::uint64_t f : sel) refuse_existing(png_name(o.png_dir, f, in.frames), o.overwrite);
+    std::error_code ec;
+    fs::create_directories(o.png_dir, ec);
+    if (ec) throw RuntimeError("cannot create --png-dir '" + o.png_dir + "': " + ec.message());
+  }
+
+  const Colormap cmap = o.cmap_file.empty() ? Colormap::named(o.cmap) : Colormap::from_file(o.cmap_file);
+  const RGB interior = parse_colour(o.interior, cmap.at(1.0), cmap.at(0.0));
+  Normalizer norm(o.norm);
+  std::vector<std::uint32_t> counts;  // [height, width] of the current frame
+  std::vector<std::uint8_t> missing;  // [height]
+  Progress progress(o.progress_interval, stdout);
+  if (o.norm.norm == Norm::Histogram) {  // one histogram over every selected frame: no flicker
+    for (std::uint64_t f : sel) {
+      reader.read_frame(f, counts, missing);
+      norm.add(counts, in.max_iter[f]);
+    }
+    norm.finalize();
+  }
+
+  std::unique_ptr<VideoEncoder> video;
+  if (!o.video.empty()) {
+    VideoSettings vs = o.video_settings;
+    if (!o.fps_given) vs.fps = in.fps;
+    video = std::make_unique<VideoEncoder>(o.video, in.width / o.downscale, in.height / o.downscale, vs);
+  }
+  std::size_t done = 0;
+  for (std::uint64_t f : sel) {
+    if (g_interrupted) throw RuntimeError("interrupted; no output was finished");
+    reader.read_frame(f, counts, missing);
+    if (o.norm.norm == Norm::HistogramPerFrame) {
+      norm.reset();
+      norm.add(counts, in.max_iter[f]);
+      norm.finalize();
+    }
+    const ImageF img = downscale(colour_frame(counts, in.width, in.height, in.max_iter[f], f, norm, cmap, interior, missing), o.downscale);
+    if (!o.png.empty()) write_png(o.png, img, o.png16);
+    if (!o.png_dir.empty()) write_png(png_name(o.png_dir, f, in.frames), img, o.png16);
+    if (video) video->add_frame(to_rgb8(img).data());
+    ++done;
+    char detail[64];
+    std::snprintf(detail, sizeof detail, "frames %zu/%zu  %.1f frames/s", done, sel.size(), done / std::max(1e-9, progress.elapsed()));
+    progress.update(static_cast<double>(done) / sel.size(), detail);
+  }
+  if (video) video->finish();
+  char detail[64];
+  std::snprintf(detail, sizeof detail, "frames %zu/%zu  %.1f frames/s", done, sel.size(), done / std::max(1e-9, progress.elapsed()));
+  progress.finish(1.0, detail);
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  try {
+    const ColourOptions o = parse_colour_options(argc, argv);
+    if (o.help) {
+      std::fputs(o.help_text.c_str(), stdout);
+      return kExitOk;
+    }
+    return run(o);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "fractal-colour: error: %s\n", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fractal-colour: error: %s\n", e.what());
+    return kExitRuntime;
+  }
+}

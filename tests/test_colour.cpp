@@ -1,0 +1,437 @@
+// Colouring library: colormaps against matplotlib, normalisations, downscaling, PNG output.
+#include <gtest/gtest.h>
+#include <png.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fractal/colour/colormap.hpp"
+#include "fractal/colour/image.hpp"
+#include "fractal/colour/normalize.hpp"
+#include "fractal/error.hpp"
+
+namespace fs = std::filesystem;
+using namespace fractal::colour;
+using fractal::RuntimeError;
+using fractal::UsageError;
+
+namespace {
+
+// tests/data; CMake compiles with absolute source paths, so __FILE__ locates it. A build may
+// override it with -DFRACTAL_TEST_DATA_DIR="...".
+fs::path data_dir() {
+#ifdef FRACTAL_TEST_DATA_DIR
+  return FRACTAL_TEST_DATA_DIR;
+#else
+  return fs::path(__FILE__).parent_path() / "data";
+#endif
+}
+
+// A fresh directory per test, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "fractal-colour-test-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_text(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+void expect_rgb_near(const RGB& got, const RGB& want, double tol, const std::string& what) {
+  EXPECT_NEAR(got.r, want.r, tol) << what;
+  EXPECT_NEAR(got.g, want.g, tol) << what;
+  EXPECT_NEAR(got.b, want.b, tol) << what;
+}
+
+// The pixel at (x, y) of an image.
+RGB pixel(const ImageF& img, std::uint32_t x, std::uint32_t y) {
+  const float* p = img.rgb.data() + (std::size_t{y} * img.width + x) * 3;
+  return {p[0], p[1], p[2]};
+}
+
+struct PngRead {
+  std::uint32_t width = 0, height = 0;
+  int depth = 0, colour_type = 0;
+  bool has_time = false;
+  std::vector<unsigned char> bytes;  // rows as stored (16-bit samples big-endian)
+};
+
+// Reads a PNG untransformed. libpng's default error handler longjmps here; `out` belongs to the
+// caller, so no local with a destructor is skipped.
+bool read_png(const char* path, PngRead* out) {
+  std::FILE* f = std::fopen(path, "rb");
+  if (!f) return false;
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    std::fclose(f);
+    return false;
+  }
+  png_init_io(png, f);
+  png_read_png(png, info, PNG_TRANSFORM_IDENTITY, nullptr);
+  out->width = png_get_image_width(png, info);
+  out->height = png_get_image_height(png, info);
+  out->depth = png_get_bit_depth(png, info);
+  out->colour_type = png_get_color_type(png, info);
+  out->has_time = png_get_valid(png, info, PNG_INFO_tIME) != 0;
+  const std::size_t rowbytes = png_get_rowbytes(png, info);
+  png_bytepp rows = png_get_rows(png, info);
+  out->bytes.resize(rowbytes * out->height);
+  for (std::uint32_t y = 0; y < out->height; ++y) std::memcpy(out->bytes.data() + y * rowbytes, rows[y], rowbytes);
+  png_destroy_read_struct(&png, &info, nullptr);
+  std::fclose(f);
+  return true;
+}
+
+// A small image with values that exercise rounding: 0, 1, mid-points and out-of-range values.
+ImageF test_image() {
+  ImageF img;
+  img.width = 3;
+  img.height = 2;
+  img.rgb = {0.0f, 1.0f, 0.5f,   0.25f, 0.75f, 0.1f,  1.0f / 255, 0.3333f, 0.999f,
+             1.5f, -0.2f, 0.002f, 0.6f, 0.4f, 0.8f,  0.12345f, 0.5f / 255, 0.9999f};
+  return img;
+}
+
+}  // namespace
+
+// ---- colormaps ------------------------------------------------------------------------------
+
+TEST(Colormap, MatchesMatplotlibReference) {
+  std::ifstream in(data_dir() / "colormap_reference.txt");
+  ASSERT_TRUE(in) << "missing " << (data_dir() / "colormap_reference.txt");
+  std::map<std::string, int> samples;
+  std::map<std::string, Colormap> maps;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ss(line);
+    std::string name;
+    double t, r, g, b;
+    ASSERT_TRUE(ss >> name >> t >> r >> g >> b) << line;
+    auto it = maps.find(name);
+    if (it == maps.end()) it = maps.emplace(name, Colormap::named(name)).first;
+    const RGB& got = it->second.at(t);
+    // The contract: within 1/255 per channel of matplotlib's cmap(t).
+    expect_rgb_near(got, {float(r), float(g), float(b)}, 1.0 / 255, line);
+    // Stronger: the same table entry (only float32 storage differs), so an off-by-one index in
+    // the lookup or the reversal, which 1/255 could hide in a smooth map, fails here.
+    expect_rgb_near(got, {float(r), float(g), float(b)}, 1e-6, line);
+    ++samples[name];
+  }
+  for (const auto& base : colormap_names()) {
+    EXPECT_GE(samples[base], 10) << base;
+    EXPECT_GE(samples[base + "_r"], 10) << base << "_r";
+  }
+}
+
+TEST(Colormap, NamesSizesAndReversal) {
+  const std::vector<std::string> want = {"viridis", "plasma",           "inferno", "magma", "cividis",
+                                         "twilight", "twilight_shifted", "turbo",   "gray"};
+  EXPECT_EQ(colormap_names(), want);
+  EXPECT_EQ(Colormap::named("viridis").table().size(), 256u);
+  EXPECT_EQ(Colormap::named("twilight").table().size(), 510u);
+  EXPECT_EQ(Colormap::named("twilight_shifted_r").table().size(), 510u);
+  const auto v = Colormap::named("viridis");
+  const auto vr = Colormap::named("viridis_r");
+  EXPECT_EQ(vr.name(), "viridis_r");
+  expect_rgb_near(vr.table().front(), v.table().back(), 0, "reversed first");
+  expect_rgb_near(vr.at(1.0), v.at(0.0), 0, "reversed at(1)");
+  EXPECT_THROW(Colormap::named("jet"), UsageError);
+  EXPECT_THROW(Colormap::named("viridis_r_r"), UsageError);
+  try {
+    Colormap::named("nope");
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--cmap"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'nope'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Colormap, LookupEdges) {
+  const auto g = Colormap::named("gray");  // entry i is i / 255
+  EXPECT_FLOAT_EQ(g.at(0).r, 0);
+  EXPECT_FLOAT_EQ(g.at(-3).r, 0);
+  EXPECT_FLOAT_EQ(g.at(std::nan("")).r, 0);
+  EXPECT_FLOAT_EQ(g.at(1).r, 1);
+  EXPECT_FLOAT_EQ(g.at(7).r, 1);
+  EXPECT_FLOAT_EQ(g.at(INFINITY).r, 1);
+  EXPECT_NEAR(g.at(0.5).r, 128.0 / 255, 1e-6);           // floor(0.5 * 256) = 128
+  EXPECT_NEAR(g.at(1.0 / 256).r, 1.0 / 255, 1e-6);       // exactly on entry 1's start
+  EXPECT_NEAR(g.at(0.999999).r, 1.0, 1e-6);              // floor(255.99...) = 255
+}
+
+// ---- custom colour stops --------------------------------------------------------------------
+
+TEST(Colormap, FromFileValid) {
+  TempDir dir;
+  const auto p = dir / "stops.txt";
+  write_text(p, "# black, red, white\n\n0 0 0 0\n  0.5 1 0 0   # red\n1 1 1 1\n");
+  const auto c = Colormap::from_file(p.string());
+  ASSERT_EQ(c.table().size(), 256u);
+  expect_rgb_near(c.at(0), {0, 0, 0}, 0, "at(0)");
+  expect_rgb_near(c.at(1), {1, 1, 1}, 0, "at(1)");
+  // Entry 64 sits at x = 64/255 in the first segment: red ramps, green and blue stay 0.
+  expect_rgb_near(c.table()[64], {float(64.0 / 255 / 0.5), 0, 0}, 1e-6, "entry 64");
+  const double f = (128.0 / 255 - 0.5) / 0.5;  // entry 128 is just past the red stop
+  expect_rgb_near(c.table()[128], {1, float(f), float(f)}, 1e-6, "entry 128");
+}
+
+TEST(Colormap, FromFileMalformed) {
+  TempDir dir;
+  struct Case {
+    const char* text;
+    const char* line;  // expected "line N"
+  };
+  const Case cases[] = {
+      {"0 0 0 0\n0.5 abc 0 0\n1 1 1 1\n", "line 2: not a number: 'abc'"},
+      {"0 0 0 0\n0.6 1 1 1\n0.4 0 0 0\n1 1 1 1\n", "line 3:"},        // decreasing position
+      {"0 0 0 0\n0.5 0.5 0.5 0.5\n0.5 1 1 1\n", "line 3:"},          // equal position
+      {"0 0 0 0\n1 1.5 0 0\n", "line 2: colour value 1.5"},          // value > 1
+      {"# one stop\n0 0 0 0\n", "line 2:"},                          // single stop
+      {"0 0 0\n1 1 1 1\n", "line 1:"},                               // three fields
+      {"0.1 0 0 0\n1 1 1 1\n", "line 1:"},                           // does not start at 0
+      {"0 0 0 0\n0.9 1 1 1\n", "line 2:"},                           // does not end at 1
+  };
+  int i = 0;
+  for (const auto& c : cases) {
+    const auto p = dir / ("bad" + std::to_string(i++) + ".txt");
+    write_text(p, c.text);
+    try {
+      Colormap::from_file(p.string());
+      ADD_FAILURE() << "accepted: " << c.text;
+    } catch (const UsageError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("--cmap-file '" + p.string() + "' " + c.line), std::string::npos) << msg;
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    }
+  }
+  EXPECT_THROW(Colormap::from_file((dir / "absent.txt").string()), UsageError);
+}
+
+// ---- normalisation --------------------------------------------------------------------------
+
+TEST(Normalize, Names) {
+  for (Norm n : {Norm::Linear, Norm::Log, Norm::Histogram, Norm::HistogramPerFrame, Norm::Cycle})
+    EXPECT_EQ(norm_from_name(norm_name(n)), n);
+  try {
+    norm_from_name("sqrt");
+    ADD_FAILURE();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--norm must be linear, log, histogram, histogram-per-frame or cycle, got 'sqrt'");
+  }
+}
+
+TEST(Normalize, LinearAndLogThroughColourFrame) {
+  const auto gray = Colormap::named("gray");
+  const RGB interior{0.1f, 0.2f, 0.3f};
+  const std::vector<std::uint32_t> counts = {0, 50, 100, 99};  // 2 x 2, max_iter 100
+  Normalizer lin({Norm::Linear});
+  auto img = colour_frame(counts, 2, 2, 100, 0, lin, gray, interior);
+  EXPECT_FLOAT_EQ(pixel(img, 0, 0).r, 0);
+  EXPECT_NEAR(pixel(img, 1, 0).r, 128.0 / 255, 1e-6);  // 0.5 -> entry 128
+  expect_rgb_near(pixel(img, 0, 1), interior, 0, "interior");
+  EXPECT_NEAR(pixel(img, 1, 1).r, 253.0 / 255, 1e-6);  // 0.99 * 256 = 253.44
+
+  Normalizer lg({Norm::Log});
+  EXPECT_NEAR(lg.value(15, 255, 0), 0.5, 1e-12);  // log 16 / log 256
+  EXPECT_DOUBLE_EQ(lg.value(0, 255, 0), 0);
+  EXPECT_DOUBLE_EQ(lg.value(255, 255, 0), 1);
+  img = colour_frame(std::vector<std::uint32_t>{3}, 1, 1, 255, 0, lg, gray, interior);
+  EXPECT_FLOAT_EQ(pixel(img, 0, 0).r, gray.at(std::log1p(3.0) / std::log1p(255.0)).r);
+}
+
+TEST(Normalize, HistogramAllFramesVersusPerFrame) {
+  const std::vector<std::uint32_t> a = {1, 1, 2, 2, 10};  // 10 == max_iter: interior, not counted
+  const std::vector<std::uint32_t> b = {5, 5, 5, 5};
+  Normalizer all({Norm::Histogram});
+  ASSERT_TRUE(all.needs_histogram());
+  all.add(a, 10);
+  all.add(b, 10);
+  all.finalize();
+  EXPECT_DOUBLE_EQ(all.value(0, 10, 0), 0);
+  EXPECT_DOUBLE_EQ(all.value(1, 10, 0), 2.0 / 8);
+  EXPECT_DOUBLE_EQ(all.value(2, 10, 0), 4.0 / 8);
+  EXPECT_DOUBLE_EQ(all.value(3, 10, 0), 4.0 / 8);
+  EXPECT_DOUBLE_EQ(all.value(5, 10, 1), 1);
+  EXPECT_DOUBLE_EQ(all.value(9, 10, 1), 1);
+
+  Normalizer per({Norm::HistogramPerFrame});
+  per.add(a, 10);
+  per.finalize();
+  EXPECT_DOUBLE_EQ(per.value(1, 10, 0), 0.5);
+  EXPECT_DOUBLE_EQ(per.value(2, 10, 0), 1.0);
+  per.reset();
+  per.add(b, 10);
+  per.finalize();
+  EXPECT_DOUBLE_EQ(per.value(5, 10, 1), 1.0);
+  EXPECT_DOUBLE_EQ(per.value(2, 10, 1), 0.0);
+
+  // Frame a coloured with both: different colours for the same counts.
+  const auto gray = Colormap::named("gray");
+  per.reset();
+  per.add(a, 10);
+  per.finalize();
+  const auto ia = colour_frame(a, 5, 1, 10, 0, all, gray, {});
+  const auto ip = colour_frame(a, 5, 1, 10, 0, per, gray, {});
+  EXPECT_NEAR(pixel(ia, 2, 0).r, 128.0 / 255, 1e-6);  // 0.5 -> entry 128
+  EXPECT_FLOAT_EQ(pixel(ip, 2, 0).r, 1.0f);           // 1.0 -> entry 255
+
+  Normalizer empty({Norm::Histogram});
+  empty.add(std::vector<std::uint32_t>{7, 7}, 7);  // all interior
+  empty.finalize();
+  EXPECT_DOUBLE_EQ(empty.value(3, 7, 0), 0);
+}
+
+TEST(Normalize, HistogramSparseForHugeCounts) {
+  // Counts far above 2^24 must not allocate by the raw maximum (2^31 entries would be 16 GiB).
+  Normalizer n({Norm::Histogram});
+  n.add(std::vector<std::uint32_t>{3, 3}, 100);  // dense first...
+  const std::uint32_t big = 1u << 31;
+  n.add(std::vector<std::uint32_t>{(1u << 24) + 5, big, big, 4000000000u}, 4000000000u);  // ...then sparse
+  n.finalize();
+  EXPECT_DOUBLE_EQ(n.value(0, 4000000000u, 0), 0);
+  EXPECT_DOUBLE_EQ(n.value(3, 4000000000u, 0), 2.0 / 5);
+  EXPECT_DOUBLE_EQ(n.value((1u << 24) + 4, 4000000000u, 0), 2.0 / 5);
+  EXPECT_DOUBLE_EQ(n.value((1u << 24) + 5, 4000000000u, 0), 3.0 / 5);
+  EXPECT_DOUBLE_EQ(n.value(big, 4000000000u, 0), 1);
+  EXPECT_DOUBLE_EQ(n.value(3999999999u, 4000000000u, 0), 1);
+}
+
+TEST(Normalize, CycleShiftsWithFrame) {
+  Normalizer still({Norm::Cycle, 10, 0});
+  EXPECT_FALSE(still.needs_histogram());
+  EXPECT_NEAR(still.value(13, 1000, 0), 0.3, 1e-12);
+  EXPECT_NEAR(still.value(13, 1000, 5), 0.3, 1e-12);
+  Normalizer moving({Norm::Cycle, 10, 2.5});
+  EXPECT_NEAR(moving.value(13, 1000, 0), 0.3, 1e-12);
+  EXPECT_NEAR(moving.value(13, 1000, 2), 0.8, 1e-12);  // (13 + 5) mod 10
+  EXPECT_NEAR(moving.value(13, 1000, 3), 0.05, 1e-12);  // (13 + 7.5) mod 10
+  Normalizer back({Norm::Cycle, 10, -3});
+  EXPECT_NEAR(back.value(1, 1000, 1), 0.8, 1e-12);  // -2 wraps to 8
+  const auto gray = Colormap::named("gray");
+  const auto f0 = colour_frame(std::vector<std::uint32_t>{13}, 1, 1, 1000, 0, moving, gray, {});
+  const auto f2 = colour_frame(std::vector<std::uint32_t>{13}, 1, 1, 1000, 2, moving, gray, {});
+  EXPECT_NE(pixel(f0, 0, 0).r, pixel(f2, 0, 0).r);
+  EXPECT_FLOAT_EQ(pixel(f2, 0, 0).r, gray.at(0.8).r);
+}
+
+TEST(ColourFrame, MissingRowsAndSizeCheck) {
+  const auto gray = Colormap::named("gray");
+  Normalizer lin({Norm::Linear});
+  const std::vector<std::uint32_t> counts = {0, 0, 0, 0, 0, 0};
+  const std::vector<std::uint8_t> missing = {0, 1, 0};
+  const auto img = colour_frame(counts, 2, 3, 10, 0, lin, gray, {1, 1, 1}, missing, {0.5f, 0.25f, 0.125f});
+  expect_rgb_near(pixel(img, 1, 1), {0.5f, 0.25f, 0.125f}, 0, "missing row");
+  expect_rgb_near(pixel(img, 1, 2), {0, 0, 0}, 0, "present row");
+  EXPECT_THROW(colour_frame(counts, 3, 3, 10, 0, lin, gray, {}), RuntimeError);
+}
+
+// ---- downscale ------------------------------------------------------------------------------
+
+TEST(Downscale, CheckerAveragesToMean) {
+  const RGB a{0.9f, 0.1f, 0.4f}, b{0.1f, 0.5f, 0.0f};
+  ImageF img;
+  img.width = img.height = 4;
+  for (std::uint32_t y = 0; y < 4; ++y)
+    for (std::uint32_t x = 0; x < 4; ++x) {
+      const RGB& c = (x + y) % 2 ? a : b;
+      img.rgb.insert(img.rgb.end(), {c.r, c.g, c.b});
+    }
+  const auto out = downscale(img, 2);
+  ASSERT_EQ(out.width, 2u);
+  ASSERT_EQ(out.height, 2u);
+  const RGB mean{(a.r + b.r) / 2, (a.g + b.g) / 2, (a.b + b.b) / 2};
+  for (std::uint32_t y = 0; y < 2; ++y)
+    for (std::uint32_t x = 0; x < 2; ++x) expect_rgb_near(pixel(out, x, y), mean, 1e-6, "mean");
+  EXPECT_EQ(downscale(img, 1).rgb, img.rgb);
+  try {
+    downscale(img, 3);
+    ADD_FAILURE();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--downscale 3 must divide the image size 4x4");
+  }
+  EXPECT_THROW(downscale(img, 0), UsageError);
+}
+
+// ---- PNG ------------------------------------------------------------------------------------
+
+TEST(Png, Roundtrip8And16BitAndDeterministic) {
+  TempDir dir;
+  const auto img = test_image();
+  const auto q8 = to_rgb8(img);
+  const auto q16 = to_rgb16(img);
+  EXPECT_EQ(q8[0], 0);
+  EXPECT_EQ(q8[1], 255);
+  EXPECT_EQ(q8[2], 128);  // round(127.5)
+  EXPECT_EQ(q8[9], 255);  // 1.5 clamps
+  EXPECT_EQ(q8[10], 0);   // -0.2 clamps
+  EXPECT_EQ(q16[2], 32768);
+
+  for (bool sixteen : {false, true}) {
+    const auto p = dir / (sixteen ? "i16.png" : "i8.png");
+    write_png(p.string(), img, sixteen);
+    EXPECT_FALSE(fs::exists(p.string() + ".partial"));
+    PngRead r;
+    ASSERT_TRUE(read_png(p.c_str(), &r));
+    EXPECT_EQ(r.width, 3u);
+    EXPECT_EQ(r.height, 2u);
+    EXPECT_EQ(r.colour_type, PNG_COLOR_TYPE_RGB);
+    EXPECT_FALSE(r.has_time);
+    if (!sixteen) {
+      EXPECT_EQ(r.depth, 8);
+      EXPECT_EQ(std::vector<std::uint8_t>(r.bytes.begin(), r.bytes.end()), q8);
+    } else {
+      EXPECT_EQ(r.depth, 16);
+      ASSERT_EQ(r.bytes.size(), q16.size() * 2);
+      std::vector<std::uint16_t> got(q16.size());
+      for (std::size_t i = 0; i < got.size(); ++i) got[i] = std::uint16_t(r.bytes[2 * i] << 8 | r.bytes[2 * i + 1]);
+      EXPECT_EQ(got, q16);
+    }
+    // The same image again gives the same bytes (no timestamp, fixed settings).
+    const auto again = dir / "again.png";
+    write_png(again.string(), img, sixteen);
+    EXPECT_EQ(read_bytes(p), read_bytes(again));
+  }
+}
+
+TEST(Png, MissingDirectoryThrowsAndLeavesNothing) {
+  TempDir dir;
+  const auto p = dir / "no-such-dir" / "out.png";
+  try {
+    write_png(p.string(), test_image(), false);
+    ADD_FAILURE();
+  } catch (const RuntimeError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("cannot write PNG '" + p.string() + "': ", 0), 0u) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(p));
+  EXPECT_FALSE(fs::exists(p.string() + ".partial"));
+  ImageF empty;
+  EXPECT_THROW(write_png((dir / "empty.png").string(), empty, false), RuntimeError);
+  EXPECT_FALSE(fs::exists(dir / "empty.png.partial"));
+}
