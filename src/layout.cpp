@@ -55,6 +55,8 @@ std::optional<WorkItem> WorkQueue::next() {
     size = size / spf * spf;
     // Start on a frame boundary when we can: stop at the end of the current frame otherwise.
     if (cursor_ % spf != 0) size = spf - cursor_ % spf;
+  } else {
+    size = std::min(size, spf - cursor_ % spf);  // a strip of rows of ONE frame
   }
   WorkItem item{cursor_, cursor_};
   while (item.chunk_end < n && item.chunk_end - item.chunk_begin < size && !done_[item.chunk_end])
