@@ -1,4 +1,8 @@
 // fractal-colour: read a fractal-render file, colour its counts, write PNGs and/or a video.
+extern "C" {
+#include <libavutil/log.h>
+}
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -138,6 +142,7 @@ int run(const ColourOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  av_log_set_level(AV_LOG_ERROR);  // the encoders' chatter is not for users; errors still show
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   try {
