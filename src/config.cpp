@@ -177,9 +177,9 @@ std::string Config::resolved_text() const {
   os << "width = " << width << "\nheight = " << height << "\n";
   os << "frames = " << frames << "\nfps = " << fmt(fps) << "\n";
   if (end_view) {
-    os << "end-center-re = " << fmt(0.5 * (end_view->xmin + end_view->xmax)) << "\n";
-    os << "end-center-im = " << fmt(0.5 * (end_view->ymin + end_view->ymax)) << "\n";
-    os << "end-view-width = " << fmt(end_view->xmax - end_view->xmin) << "\n";
+    os << "end-center-re = " << fmt(end_center_re) << "\n";
+    os << "end-center-im = " << fmt(end_center_im) << "\n";
+    os << "end-view-width = " << fmt(end_view_width) << "\n";
   }
   if (strip_rows) os << "strip-rows = " << strip_rows << "\n";
   os << "compression-level = " << compression_level << "\n";
@@ -296,7 +296,12 @@ ParseResult parse_config(int argc, const char* const* argv) {
   // Sizes.
   std::optional<std::uint64_t> w = integer("width", 1, 65536), h = integer("height", 1, 65536);
   if (auto n = integer("num-steps", 1, 65536)) {
-    if (w || h) throw UsageError("--num-steps sets both --width and --height; give one or the other");
+    // The command line wins over the file; within one source the two spellings conflict.
+    const bool steps_cli = L.get("num-steps")->source.empty();
+    const bool size_cli = (L.has("width") && L.get("width")->source.empty()) ||
+                          (L.has("height") && L.get("height")->source.empty());
+    if ((w || h) && (size_cli || !steps_cli))
+      throw UsageError("--num-steps sets both --width and --height; give one or the other");
     w = h = n;
   }
 
@@ -352,6 +357,9 @@ ParseResult parse_config(int argc, const char* const* argv) {
     const double aspect = (c.view.ymax - c.view.ymin) / (c.view.xmax - c.view.xmin);
     const double vh = vw * aspect;
     c.end_view = Bounds{cx - vw / 2, cx + vw / 2, cy - vh / 2, cy + vh / 2};
+    c.end_center_re = cx;
+    c.end_center_im = cy;
+    c.end_view_width = vw;
     const double edx = vw / c.width;
     if (!(c.end_view->xmin < c.end_view->xmax) || cx - vw / 2 + 0.5 * edx == cx - vw / 2 + 1.5 * edx)
       throw UsageError("--end-view-width " + fmt(vw) + " is too narrow for " + std::to_string(c.width) + " pixels in double precision");

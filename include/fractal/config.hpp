@@ -32,6 +32,7 @@ struct Config {
   double fps = 30.0;
   double c_im_increment = 0.0;      // workload 1 sweep: c_im(f) = c_im + inc * f / (frames - 1)
   std::optional<Bounds> end_view;   // pan/zoom: last frame's view (width interpolated geometrically)
+  double end_center_re = 0, end_center_im = 0, end_view_width = 0;  // ... as given (end_view derives from them)
 
   // Storage and run-time settings (do not change counts).
   std::uint32_t strip_rows = 0;     // rows per chunk; 0 = chosen from the frame width
