@@ -9,6 +9,8 @@ extern "C" {
 #include <memory>
 #include <string>
 
+#include <unistd.h>
+
 #include "fractal/colour/colormap.hpp"
 #include "fractal/colour/image.hpp"
 #include "fractal/colour/normalize.hpp"
@@ -80,6 +82,12 @@ int run(const ColourOptions& o) {
   if (!in.complete && !o.allow_partial)
     throw RuntimeError("'" + o.input + "' is incomplete (" + std::to_string(in.chunks_done()) + " of " +
                        std::to_string(in.chunk_done.size()) + " chunks); finish the render or pass --allow-partial");
+  // Per frame: counts (4 B/pixel) + float RGB (12 B) + 8-bit RGB (3 B), plus a downscaled copy.
+  const long double frame_bytes = static_cast<long double>(in.width) * in.height * 19 * 1.5L;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages > 0 && page > 0 && frame_bytes > static_cast<long double>(pages) * page / 2)
+    throw RuntimeError("'" + o.input + "': frames of " + std::to_string(in.width) + "x" + std::to_string(in.height) +
+                       " pixels need more memory than this machine has");
   const std::vector<std::uint64_t> sel = select_frames(o.frames, in.frames);
   if (!o.png.empty() && sel.size() != 1)
     throw UsageError("--png writes one frame but " + std::to_string(sel.size()) + " are selected; use --png-dir or --frames N");

@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   const ChunkLayout layout = make_layout(cfg.frames, cfg.width, cfg.height, cfg.count_bytes(), cfg.strip_rows);
+  if (layout.chunk_count() > kMaxChunks)
+    return error(UsageError("--frames " + std::to_string(cfg.frames) + " x " + std::to_string(layout.strips_per_frame) +
+                            " strips per frame is more than " + std::to_string(kMaxChunks) + " chunks; raise --strip-rows"), kExitUsage);
   if (std::uint64_t{layout.strip_rows} * layout.width * cfg.count_bytes() > (64u << 20))
     return error(UsageError("--strip-rows " + std::to_string(layout.strip_rows) + " makes chunks over 64 MiB at width " +
                             std::to_string(layout.width)), kExitUsage);

@@ -7,6 +7,10 @@
 
 namespace fractal {
 
+// More chunks than this would make the per-chunk state (17 bytes each, held by rank 0 and by
+// readers) unreasonably big: such a job needs taller strips (--strip-rows).
+inline constexpr std::uint64_t kMaxChunks = std::uint64_t{1} << 26;
+
 struct ChunkLayout {
   std::uint64_t frames = 0;
   std::uint32_t width = 0, height = 0;

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "fractal/error.hpp"
+#include "fractal/layout.hpp"
 
 namespace fractal::colour {
 
@@ -175,15 +176,11 @@ CountsReader::CountsReader(const std::string& path) {
   }
 
   const std::uint64_t nchunks = n * in.strips_per_frame;
-  if (H5Lexists(f, "chunks", H5P_DEFAULT) > 0) {
-    H5Handle cg(H5Gopen2(f, "chunks", H5P_DEFAULT), H5Gclose);
-    if (!cg) ck.fail("cannot open group /chunks");
-    in.chunk_done = ck.read_1d<std::uint8_t>(cg.get(), "done", H5T_NATIVE_UINT8, nchunks, H5T_INTEGER);
-  } else if (in.complete) {
-    in.chunk_done.assign(nchunks, 1);
-  } else {
-    ck.fail("incomplete file without /chunks state");
-  }
+  if (nchunks > kMaxChunks) ck.fail("/counts claims " + std::to_string(nchunks) + " chunks (more than a render writes)");
+  if (H5Lexists(f, "chunks", H5P_DEFAULT) <= 0) ck.fail("no group /chunks (not a fractal-render file?)");
+  H5Handle cg(H5Gopen2(f, "chunks", H5P_DEFAULT), H5Gclose);
+  if (!cg) ck.fail("cannot open group /chunks");
+  in.chunk_done = ck.read_1d<std::uint8_t>(cg.get(), "done", H5T_NATIVE_UINT8, nchunks, H5T_INTEGER);
 }
 
 void CountsReader::read_frame(std::uint64_t f, std::vector<std::uint32_t>& counts, std::vector<std::uint8_t>& missing) const {
