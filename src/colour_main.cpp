@@ -3,6 +3,8 @@ extern "C" {
 #include <libavutil/log.h>
 }
 
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -27,6 +29,7 @@ namespace fs = std::filesystem;
 namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
+constexpr RGB kMissingColour{0.5f, 0.5f, 0.5f};  // --allow-partial: strips not on disk
 extern "C" void on_signal(int) { g_interrupted = 1; }
 
 void print_info(const FileInfo& in) {
@@ -73,7 +76,7 @@ void refuse_existing(const std::string& path, bool overwrite) {
 }
 
 int run(const ColourOptions& o) {
-  const CountsReader reader(o.input);
+  CountsReader reader(o.input);
   const FileInfo& in = reader.info();
   if (o.info) {
     print_info(in);
@@ -116,6 +119,7 @@ int run(const ColourOptions& o) {
     norm.finalize();
   }
 
+  Image8 img8;  // the fast path's output, reused from frame to frame
   std::unique_ptr<VideoEncoder> video;
   if (!o.video.empty()) {
     VideoSettings vs = o.video_settings;
@@ -131,10 +135,20 @@ int run(const ColourOptions& o) {
       norm.add(counts, in.max_iter[f]);
       norm.finalize();
     }
-    const ImageF img = downscale(colour_frame(counts, in.width, in.height, in.max_iter[f], f, norm, cmap, interior, missing), o.downscale);
-    if (!o.png.empty()) write_png(o.png, img, o.png16);
-    if (!o.png_dir.empty()) write_png(png_name(o.png_dir, f, in.frames), img, o.png16);
-    if (video) video->add_frame(to_rgb8(img).data());
+    const std::string png = !o.png.empty() ? o.png : !o.png_dir.empty() ? png_name(o.png_dir, f, in.frames) : "";
+    if (o.downscale == 1 && !o.png16 && in.max_iter[f] <= kMaxTableIter) {
+      // Fast path: one colour table per frame, then a table lookup per pixel.
+      colour_frame8(counts, in.width, in.height, colour_table8(in.max_iter[f], f, norm, cmap, interior), missing,
+                    kMissingColour, img8);
+      if (!png.empty()) write_png(png, img8);
+      if (video) video->add_frame(img8.rgb.data());
+    } else {
+      const ImageF img = downscale(
+          colour_frame(counts, in.width, in.height, in.max_iter[f], f, norm, cmap, interior, missing, kMissingColour),
+          o.downscale);
+      if (!png.empty()) write_png(png, img, o.png16);
+      if (video) video->add_frame(to_rgb8(img).data());
+    }
     ++done;
     char detail[64];
     std::snprintf(detail, sizeof detail, "frames %zu/%zu  %.1f frames/s", done, sel.size(), done / std::max(1e-9, progress.elapsed()));
@@ -150,6 +164,10 @@ int run(const ColourOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every frame allocates and frees buffers of a few hundred KiB (HDF5's chunk pipeline, the
+  // encoder); above glibc's default mmap threshold each would be fresh, zero-filled pages.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   av_log_set_level(AV_LOG_ERROR);  // the encoders' chatter is not for users; errors still show
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

@@ -435,3 +435,37 @@ TEST(Png, MissingDirectoryThrowsAndLeavesNothing) {
   EXPECT_THROW(write_png((dir / "empty.png").string(), empty, false), RuntimeError);
   EXPECT_FALSE(fs::exists(dir / "empty.png.partial"));
 }
+
+// The table fast path must give exactly the bytes of the float path for every normalisation,
+// including interior pixels, counts at 0 and max_iter - 1, and missing rows.
+TEST(ColourTable8, EqualsFloatPathByteForByte) {
+  const std::uint32_t W = 37, H = 11, max_iter = 300;
+  std::vector<std::uint32_t> counts(W * H);
+  for (std::size_t i = 0; i < counts.size(); ++i) counts[i] = static_cast<std::uint32_t>((i * 7919u) % (max_iter + 1));
+  counts[0] = 0;
+  counts[1] = max_iter - 1;
+  counts[2] = max_iter;
+  std::vector<std::uint8_t> missing(H, 0);
+  missing[4] = 1;
+  const RGB interior{0.2f, 0.4f, 0.6f}, grey{0.5f, 0.5f, 0.5f};
+  for (const char* cm : {"viridis", "twilight_shifted", "gray_r"}) {
+    const Colormap cmap = Colormap::named(cm);
+    for (Norm n : {Norm::Linear, Norm::Log, Norm::Histogram, Norm::HistogramPerFrame, Norm::Cycle}) {
+      NormSettings ns;
+      ns.norm = n;
+      ns.cycle_period = 17;
+      ns.cycle_speed = 2.5;
+      Normalizer norm(ns);
+      norm.add(counts, max_iter);
+      norm.finalize();
+      for (std::uint64_t frame : {0u, 3u}) {
+        const auto expect = to_rgb8(colour_frame(counts, W, H, max_iter, frame, norm, cmap, interior, missing, grey));
+        Image8 got;
+        colour_frame8(counts, W, H, colour_table8(max_iter, frame, norm, cmap, interior), missing, grey, got);
+        ASSERT_EQ(got.width, W);
+        ASSERT_EQ(got.height, H);
+        EXPECT_EQ(got.rgb, expect) << cm << " norm " << norm_name(n) << " frame " << frame;
+      }
+    }
+  }
+}

@@ -10,6 +10,8 @@ PACKAGES=(
   openmpi-bin libopenmpi-dev
   # parallel HDF5 built against Open MPI, plus h5dump for tests
   libhdf5-openmpi-dev hdf5-tools zlib1g-dev
+  # fast zlib-format (de)compression of chunks, bit-compatible with HDF5's deflate filter
+  libdeflate-dev
   # configuration parsing
   libboost-program-options-dev
   # fractal-colour: PNG and the FFmpeg libraries (ffprobe for tests)

@@ -20,7 +20,13 @@ std::vector<std::uint8_t> encode_chunk(std::span<const std::uint32_t> counts, st
 std::vector<std::uint32_t> decode_chunk(std::span<const std::uint8_t> bytes, std::uint32_t width,
                                         std::uint32_t strip_rows, unsigned count_bytes, int level);
 
-// 64-bit FNV-1a over the counts, one 32-bit value at a time, in row-major order.
+// The same into a caller's buffer (out.size() = strip_rows * width), reusing `scratch`; returns
+// false if the bytes do not decode to exactly that size (a damaged chunk).
+bool decode_chunk_into(std::span<const std::uint8_t> bytes, unsigned count_bytes, bool deflated,
+                       std::span<std::uint32_t> out, std::vector<std::uint8_t>& scratch);
+
+// 64-bit FNV-1a over the counts as 32-bit values in row-major order, in four interleaved streams
+// (docs/FORMAT.md gives the exact definition).
 std::uint64_t hash_counts(std::span<const std::uint32_t> counts);
 // The job's verification hash: FNV-1a over the per-chunk hashes in chunk-index order.
 std::uint64_t combine_hashes(std::span<const std::uint64_t> chunk_hashes);

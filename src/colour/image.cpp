@@ -7,6 +7,7 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 
 #include "fractal/error.hpp"
 
@@ -47,14 +48,20 @@ void on_png_error(png_structp png, png_const_charp msg) {
 }
 void on_png_warning(png_structp, png_const_charp) {}  // nothing libpng warns about is fatal here
 
-// Fills one PNG row (already in PNG byte order) for image row y.
-using RowFill = void (*)(const ImageF& img, std::uint32_t y, unsigned char* row);
+// Fills one PNG row (already in PNG byte order) for image row y of `src` (an ImageF or Image8).
+using RowFill = void (*)(const void* src, std::uint32_t y, unsigned char* row);
 
-void fill_row8(const ImageF& img, std::uint32_t y, unsigned char* row) {
+void fill_row8(const void* p, std::uint32_t y, unsigned char* row) {
+  const ImageF& img = *static_cast<const ImageF*>(p);
   const float* src = img.rgb.data() + std::size_t{y} * img.width * 3;
   for (std::size_t i = 0; i < std::size_t{img.width} * 3; ++i) row[i] = quantise8(src[i]);
 }
-void fill_row16(const ImageF& img, std::uint32_t y, unsigned char* row) {
+void fill_row_image8(const void* p, std::uint32_t y, unsigned char* row) {
+  const Image8& img = *static_cast<const Image8*>(p);
+  std::memcpy(row, img.rgb.data() + std::size_t{y} * img.width * 3, std::size_t{img.width} * 3);
+}
+void fill_row16(const void* p, std::uint32_t y, unsigned char* row) {
+  const ImageF& img = *static_cast<const ImageF*>(p);
   const float* src = img.rgb.data() + std::size_t{y} * img.width * 3;
   for (std::size_t i = 0; i < std::size_t{img.width} * 3; ++i) {
     const std::uint16_t q = quantise16(src[i]);
@@ -64,7 +71,8 @@ void fill_row16(const ImageF& img, std::uint32_t y, unsigned char* row) {
 }
 
 // Returns false with *err filled on failure. Row by row, so no second full-size buffer exists.
-bool encode_png(std::FILE* f, const ImageF& img, int depth, RowFill fill, unsigned char* row, PngError* err) {
+bool encode_png(std::FILE* f, const void* img, std::uint32_t width, std::uint32_t height, int depth, RowFill fill,
+                unsigned char* row, PngError* err) {
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, err, on_png_error, on_png_warning);
   if (!png) {
     std::snprintf(err->msg, sizeof err->msg, "cannot create the libpng write struct");
@@ -84,10 +92,10 @@ bool encode_png(std::FILE* f, const ImageF& img, int depth, RowFill fill, unsign
   png_init_io(png, f);
   // Fixed settings and no tIME chunk: identical images give identical files.
   png_set_compression_level(png, 6);
-  png_set_IHDR(png, info, img.width, img.height, depth, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+  png_set_IHDR(png, info, width, height, depth, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
-  for (std::uint32_t y = 0; y < img.height; ++y) {
+  for (std::uint32_t y = 0; y < height; ++y) {
     fill(img, y, row);
     png_write_row(png, row);
   }
@@ -174,19 +182,18 @@ std::vector<std::uint16_t> to_rgb16(const ImageF& img) {
   return out;
 }
 
-void write_png(const std::string& path, const ImageF& img, bool sixteen_bit) {
-  auto fail = [&path](const std::string& why) { return RuntimeError("cannot write PNG '" + path + "': " + why); };
-  if (img.width == 0 || img.height == 0) throw fail("empty image " + size_text(img.width, img.height));
-  if (img.rgb.size() != std::size_t{img.width} * img.height * 3)
-    throw fail(std::to_string(img.rgb.size()) + " channel values for a " + size_text(img.width, img.height) + " RGB image");
+namespace {
 
+void write_png_rows(const std::string& path, const void* img, std::uint32_t width, std::uint32_t height, int depth,
+                    RowFill fill) {
+  auto fail = [&path](const std::string& why) { return RuntimeError("cannot write PNG '" + path + "': " + why); };
   const std::string partial = path + ".partial";
   std::FILE* f = std::fopen(partial.c_str(), "wb");
   if (!f) throw fail(std::strerror(errno));
 
-  std::vector<unsigned char> row(std::size_t{img.width} * 3 * (sixteen_bit ? 2 : 1));
+  std::vector<unsigned char> row(std::size_t{width} * 3 * (depth == 16 ? 2 : 1));
   PngError err{};
-  bool ok = encode_png(f, img, sixteen_bit ? 16 : 8, sixteen_bit ? fill_row16 : fill_row8, row.data(), &err);
+  bool ok = encode_png(f, img, width, height, depth, fill, row.data(), &err);
   std::string why;
   if (!ok) {
     why = err.msg;
@@ -207,6 +214,59 @@ void write_png(const std::string& path, const ImageF& img, bool sixteen_bit) {
   if (!ok) {
     std::remove(partial.c_str());
     throw fail(why);
+  }
+}
+
+}  // namespace
+
+void write_png(const std::string& path, const ImageF& img, bool sixteen_bit) {
+  if (img.width == 0 || img.height == 0)
+    throw RuntimeError("cannot write PNG '" + path + "': empty image " + size_text(img.width, img.height));
+  if (img.rgb.size() != std::size_t{img.width} * img.height * 3)
+    throw RuntimeError("cannot write PNG '" + path + "': " + std::to_string(img.rgb.size()) + " channel values for a " +
+                       size_text(img.width, img.height) + " RGB image");
+  write_png_rows(path, &img, img.width, img.height, sixteen_bit ? 16 : 8, sixteen_bit ? fill_row16 : fill_row8);
+}
+
+void write_png(const std::string& path, const Image8& img) {
+  if (img.width == 0 || img.height == 0 || img.rgb.size() != std::size_t{img.width} * img.height * 3)
+    throw RuntimeError("cannot write PNG '" + path + "': bad 8-bit image " + size_text(img.width, img.height));
+  write_png_rows(path, &img, img.width, img.height, 8, fill_row_image8);
+}
+
+ColourTable8 colour_table8(std::uint32_t max_iter, std::uint64_t frame, const Normalizer& norm, const Colormap& cmap,
+                           RGB interior) {
+  ColourTable8 t((std::size_t{max_iter} + 1) * 3);
+  for (std::uint32_t c = 0; c <= max_iter; ++c) {
+    const RGB& col = c == max_iter ? interior : cmap.at(norm.value(c, max_iter, frame));
+    t[3 * std::size_t{c}] = quantise8(col.r);
+    t[3 * std::size_t{c} + 1] = quantise8(col.g);
+    t[3 * std::size_t{c} + 2] = quantise8(col.b);
+  }
+  return t;
+}
+
+void colour_frame8(std::span<const std::uint32_t> counts, std::uint32_t width, std::uint32_t height,
+                   const ColourTable8& table, std::span<const std::uint8_t> missing, RGB missing_colour, Image8& out) {
+  const std::size_t npx = std::size_t{width} * height;
+  if (counts.size() != npx || (!missing.empty() && missing.size() != height) || table.size() < 3)
+    throw RuntimeError("colour_frame8: inconsistent sizes for a " + size_text(width, height) + " frame");
+  const std::size_t top = table.size() / 3 - 1;  // the interior entry
+  const std::uint8_t miss[3] = {quantise8(missing_colour.r), quantise8(missing_colour.g), quantise8(missing_colour.b)};
+  out.width = width;
+  out.height = height;
+  out.rgb.resize(npx * 3);
+  for (std::uint32_t y = 0; y < height; ++y) {
+    std::uint8_t* dst = out.rgb.data() + std::size_t{y} * width * 3;
+    if (!missing.empty() && missing[y]) {
+      for (std::uint32_t x = 0; x < width; ++x) std::memcpy(dst + 3 * x, miss, 3);
+      continue;
+    }
+    const std::uint32_t* src = counts.data() + std::size_t{y} * width;
+    for (std::uint32_t x = 0; x < width; ++x) {
+      const std::size_t c = std::min<std::size_t>(src[x], top);  // counts above max_iter: interior
+      std::memcpy(dst + 3 * x, table.data() + 3 * c, 3);
+    }
   }
 }
 

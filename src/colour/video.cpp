@@ -218,10 +218,9 @@ void VideoEncoder::Impl::open(const VideoSettings& s) {
   if (err < 0) fail("cannot allocate frame buffer", err);
 
   // Same size in and out, so swscale only converts (never scales). BICUBIC governs the chroma
-  // downsampling filter (as ffmpeg's CLI default); ACCURATE_RND avoids the fast path's
-  // rounding bias.
+  // downsampling filter; the flags are the ffmpeg CLI's defaults, so its SIMD paths apply.
   sws.reset(sws_getContext(cc->width, cc->height, AV_PIX_FMT_RGB24, cc->width, cc->height, AV_PIX_FMT_YUV420P,
-                           SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
+                           SWS_BICUBIC, nullptr, nullptr, nullptr));
   if (!sws) fail("cannot create RGB to yuv420p converter", AVERROR(EINVAL));
   // Full-range RGB in, limited-range BT.709 YUV out; matches the metadata set above.
   const int* coeffs = sws_getCoefficients(SWS_CS_ITU709);

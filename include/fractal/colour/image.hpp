@@ -24,6 +24,23 @@ ImageF colour_frame(std::span<const std::uint32_t> counts,  // [height, width]
                     std::uint64_t frame, const Normalizer& norm, const Colormap& cmap, RGB interior,
                     std::span<const std::uint8_t> missing = {}, RGB missing_colour = {0.5f, 0.5f, 0.5f});
 
+// An 8-bit RGB image: [height, width, 3].
+struct Image8 {
+  std::uint32_t width = 0, height = 0;
+  std::vector<std::uint8_t> rgb;
+};
+
+// The fast path when no averaging follows: within one frame a colour depends on the count alone,
+// so the frame's colours are a table of max_iter + 1 entries (the last: interior), each quantised
+// once. colour_frame8(counts, table) then equals to_rgb8(colour_frame(counts)) byte for byte.
+using ColourTable8 = std::vector<std::uint8_t>;  // [max_iter + 1, 3]
+inline constexpr std::uint32_t kMaxTableIter = 1u << 22;  // larger budgets take the float path
+ColourTable8 colour_table8(std::uint32_t max_iter, std::uint64_t frame, const Normalizer& norm,
+                           const Colormap& cmap, RGB interior);
+void colour_frame8(std::span<const std::uint32_t> counts, std::uint32_t width, std::uint32_t height,
+                   const ColourTable8& table, std::span<const std::uint8_t> missing, RGB missing_colour,
+                   Image8& out);
+
 // Averages k x k blocks (supersampling anti-aliasing). width and height must be multiples of k.
 ImageF downscale(const ImageF& in, std::uint32_t k);
 
@@ -34,5 +51,6 @@ std::vector<std::uint16_t> to_rgb16(const ImageF& img);
 // Writes an 8-bit (or, with sixteen_bit, 16-bit) RGB PNG through libpng, to `path` + ".partial"
 // then renamed to `path`. Throws RuntimeError naming the path and the reason.
 void write_png(const std::string& path, const ImageF& img, bool sixteen_bit);
+void write_png(const std::string& path, const Image8& img);
 
 }  // namespace fractal::colour

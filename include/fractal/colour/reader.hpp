@@ -31,11 +31,18 @@ class CountsReader {
   const FileInfo& info() const { return info_; }
   // Frame f: counts [height, width] and per-row missing flags [height] (rows of chunks that are
   // not on disk; only possible in a partial file).
-  void read_frame(std::uint64_t f, std::vector<std::uint32_t>& counts, std::vector<std::uint8_t>& missing) const;
+  void read_frame(std::uint64_t f, std::vector<std::uint32_t>& counts, std::vector<std::uint8_t>& missing);
 
  private:
+  bool read_frame_raw(std::uint64_t f, std::vector<std::uint32_t>& counts, const std::vector<std::uint8_t>& missing);
+  void read_frame_hdf5(std::uint64_t f, std::vector<std::uint32_t>& counts);
+
   FileInfo info_;
+  bool raw_chunks_ = false, deflated_ = false;  // chunks in fractal-render's own filter pipeline
+  std::vector<std::uint8_t> stored_, scratch_;  // one chunk as stored / inflated
+  std::vector<std::uint32_t> chunk_;            // [strip_rows, width] one decoded chunk
   H5Handle file_, counts_;
+  std::vector<std::uint16_t> narrow_;  // [height, width] read buffer for uint16 files
 };
 
 }  // namespace fractal::colour
