@@ -10,6 +10,7 @@ extern "C" {
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <unistd.h>
 
@@ -17,6 +18,7 @@ extern "C" {
 #include "fractal/colour/image.hpp"
 #include "fractal/colour/normalize.hpp"
 #include "fractal/colour/options.hpp"
+#include "fractal/colour/pipeline.hpp"
 #include "fractal/colour/reader.hpp"
 #include "fractal/colour/video.hpp"
 #include "fractal/error.hpp"
@@ -119,14 +121,23 @@ int run(const ColourOptions& o) {
     norm.finalize();
   }
 
-  Image8 img8;  // the fast path's output, reused from frame to frame
   std::unique_ptr<VideoEncoder> video;
   if (!o.video.empty()) {
     VideoSettings vs = o.video_settings;
     if (!o.fps_given) vs.fps = in.fps;
     video = std::make_unique<VideoEncoder>(o.video, in.width / o.downscale, in.height / o.downscale, vs);
   }
-  std::size_t done = 0;
+  const bool pngs = !o.png.empty() || !o.png_dir.empty();
+  const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+  OutputPipeline out(pngs ? workers : 0, video.get(), 2 * workers + 2);
+  auto report = [&](bool final) {
+    const std::uint64_t done = out.frames_done();
+    char detail[64];
+    std::snprintf(detail, sizeof detail, "frames %llu/%zu  %.1f frames/s", static_cast<unsigned long long>(done),
+                  sel.size(), done / std::max(1e-9, progress.elapsed()));
+    if (final) progress.finish(1.0, detail);
+    else progress.update(static_cast<double>(done) / sel.size(), detail);
+  };
   for (std::uint64_t f : sel) {
     if (g_interrupted) throw RuntimeError("interrupted; no output was finished");
     reader.read_frame(f, counts, missing);
@@ -135,29 +146,26 @@ int run(const ColourOptions& o) {
       norm.add(counts, in.max_iter[f]);
       norm.finalize();
     }
-    const std::string png = !o.png.empty() ? o.png : !o.png_dir.empty() ? png_name(o.png_dir, f, in.frames) : "";
+    auto frame = std::make_shared<ColouredFrame>();
+    frame->png_path = !o.png.empty() ? o.png : !o.png_dir.empty() ? png_name(o.png_dir, f, in.frames) : "";
+    frame->png16 = o.png16;
     if (o.downscale == 1 && !o.png16 && in.max_iter[f] <= kMaxTableIter) {
       // Fast path: one colour table per frame, then a table lookup per pixel.
       colour_frame8(counts, in.width, in.height, colour_table8(in.max_iter[f], f, norm, cmap, interior), missing,
-                    kMissingColour, img8);
-      if (!png.empty()) write_png(png, img8);
-      if (video) video->add_frame(img8.rgb.data());
+                    kMissingColour, frame->rgb8);
     } else {
-      const ImageF img = downscale(
+      ImageF img = downscale(
           colour_frame(counts, in.width, in.height, in.max_iter[f], f, norm, cmap, interior, missing, kMissingColour),
           o.downscale);
-      if (!png.empty()) write_png(png, img, o.png16);
-      if (video) video->add_frame(to_rgb8(img).data());
+      if (video || !o.png16) frame->rgb8 = {img.width, img.height, to_rgb8(img)};
+      if (o.png16) frame->rgbf = std::move(img);
     }
-    ++done;
-    char detail[64];
-    std::snprintf(detail, sizeof detail, "frames %zu/%zu  %.1f frames/s", done, sel.size(), done / std::max(1e-9, progress.elapsed()));
-    progress.update(static_cast<double>(done) / sel.size(), detail);
+    out.push(std::move(frame));
+    report(false);
   }
+  out.drain();
   if (video) video->finish();
-  char detail[64];
-  std::snprintf(detail, sizeof detail, "frames %zu/%zu  %.1f frames/s", done, sel.size(), done / std::max(1e-9, progress.elapsed()));
-  progress.finish(1.0, detail);
+  report(true);
   return kExitOk;
 }
 

@@ -26,6 +26,9 @@ using fractal::colour::VideoSettings;
 
 namespace {
 
+// The encoders' informational chatter would bury the test output; errors still print.
+const int kQuietLibav = (av_log_set_level(AV_LOG_ERROR), 0);
+
 constexpr int kFrames = 24;
 
 // A fresh scratch directory per test, removed with everything in it at scope exit.
