@@ -91,7 +91,7 @@ po::options_description make_options() {
       ("help,h", "print this help and exit")
       ("print-config", flag(), "print the resolved configuration (config-file syntax) and exit")
       ("output,o", s()->value_name("OUT.h5"), "output HDF5 file (required); written as OUT.h5.partial and renamed when complete")
-      ("overwrite", flag(), "replace an existing OUT.h5 (default: refuse)");
+      ("overwrite", flag(), "start afresh: discard an interrupted run's journal and replace an existing OUT.h5 (default: resume the same job, refuse another)");
   po::options_description fr("Fractal");
   fr.add_options()
       ("fractal", s()->value_name("NAME"), "julia | mandelbrot (default: julia)")
@@ -209,7 +209,8 @@ ParseResult parse_config(int argc, const char* const* argv) {
        << "Renders escape-time fractal counts into one HDF5 file (run under mpirun or srun).\n"
        << "Options may also be given in CONFIG.cfg as 'name = value' lines; the command line wins.\n"
        << visible
-       << "\nExit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n";
+       << "\nExit status: 0 success (or OUT.h5 already complete), 1 runtime failure, 2 usage or configuration\n"
+       << "error, 3 interrupted by a signal (run the same command again to resume).\n";
     result.help = true;
     result.help_text = os.str();
     return result;

@@ -1,4 +1,4 @@
-// fractal-render: init MPI, read the config, check the output, render, report.
+// fractal-render: init MPI, read the config, open (or resume) the output, render, report.
 #include <mpi.h>
 #include <omp.h>
 
@@ -9,11 +9,12 @@
 #include "fractal/config.hpp"
 #include "fractal/error.hpp"
 #include "fractal/frame_plan.hpp"
+#include "fractal/job_output.hpp"
 #include "fractal/kernel.hpp"
 #include "fractal/layout.hpp"
 #include "fractal/report.hpp"
 #include "fractal/scheduler.hpp"
-#include "fractal/store.hpp"
+#include "fractal/signals.hpp"
 
 using namespace fractal;
 
@@ -38,9 +39,15 @@ struct MpiSession {
 
 std::string command_line(int argc, char** argv) {
   std::string s;
-  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 0; i < argc; ++i) {
+    if (i) s += ' ';
+    s += argv[i];
+  }
   return s;
 }
+
+// Rank 0's verdict "OUT.h5 is already this job, complete": every rank then exits 0 at once.
+constexpr int kAlreadyComplete = -1;
 
 // Every rank agrees on rank 0's verdict; rank 0 alone prints it.
 int agree(int status) {
@@ -52,6 +59,7 @@ int agree(int status) {
 
 int main(int argc, char** argv) {
   MpiSession mpi(argc, argv);
+  install_stop_handlers();  // before any output exists: a stop request is honoured from here on
   const bool root = mpi.rank == 0;
   auto error = [&](const std::exception& e, int code) {
     if (root) std::fprintf(stderr, "fractal-render: error: %s\n", e.what());
@@ -80,22 +88,31 @@ int main(int argc, char** argv) {
     return error(UsageError("--strip-rows " + std::to_string(layout.strip_rows) + " makes chunks over 64 MiB at width " +
                             std::to_string(layout.width)), kExitUsage);
 
-  // 2. Output: rank 0 checks and creates it; everyone learns the verdict.
-  std::unique_ptr<OutputFile> out;
+  // 2. Output: rank 0 locks it and decides: afresh, resume from the journal, already complete, or
+  //    refused (parameters differ from what the journal or the file recorded); everyone learns it.
+  std::unique_ptr<JobOutput> out;
   const std::vector<FrameParams> frames = plan_frames(cfg);
   int status = kExitOk;
   if (root) {
     try {
-      check_output(cfg, layout);
-      out = std::make_unique<OutputFile>(cfg, frames, layout, command_line(argc, argv));
+      out = std::make_unique<JobOutput>(cfg, frames, layout, command_line(argc, argv));
+      if (out->already_complete()) status = kAlreadyComplete;
     } catch (const UsageError& e) {
       status = error(e, kExitUsage);
     } catch (const std::exception& e) {
       status = error(e, kExitRuntime);
     }
   }
-  if (agree(status) != kExitOk) return status;
-  if (root) print_summary(stdout, cfg, layout, kernel, mpi.size, omp_get_max_threads());
+  status = agree(status);
+  if (status == kAlreadyComplete) {
+    if (root) print_already_complete(stdout, cfg.output, out->complete_hash());
+    return kExitOk;
+  }
+  if (status != kExitOk) return status;
+  if (root) {
+    print_summary(stdout, cfg, layout, kernel, mpi.size, omp_get_max_threads());
+    if (out->chunks_resumed() > 0) print_resuming(stdout, out->chunks_resumed(), layout.chunk_count(), out->journal_path());
+  }
 
   // 3. Render. A failure here is local to one rank: it names itself and ends the whole job.
   JobResult result;
@@ -103,6 +120,7 @@ int main(int argc, char** argv) {
     RunOptions opt;
     opt.render = {row_kernel(kernel), cfg.count_bytes(), cfg.compression_level};
     opt.progress_interval_s = cfg.progress_interval;
+    opt.stop_requested = stop_signal;
     result = run_job(frames, layout, opt, out.get(), MPI_COMM_WORLD);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fractal-render: rank %d: error: %s\n", mpi.rank, e.what());
@@ -110,7 +128,11 @@ int main(int argc, char** argv) {
     MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
   }
 
-  // 4. Report.
-  if (root) print_report(stdout, cfg, layout, result);
+  // 4. Report: interrupted (resumable, exit 3) or done.
+  if (result.stop_signal) {
+    if (root) print_interrupted(stderr, result.stop_signal, result.chunks_done, result.chunk_count, out->journal_path());
+    return kExitInterrupted;
+  }
+  if (root) print_report(stdout, cfg, layout, result, out->chunks_resumed());
   return kExitOk;
 }

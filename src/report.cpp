@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "fractal/signals.hpp"
+
 namespace fractal {
 
 void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout, KernelKind kernel,
@@ -14,7 +16,29 @@ void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout,
   std::fflush(out);
 }
 
-void print_report(std::FILE* out, const Config& cfg, const ChunkLayout& layout, const JobResult& r) {
+void print_resuming(std::FILE* out, std::uint64_t kept, std::uint64_t total, const std::string& journal) {
+  std::fprintf(out, "  resuming: %llu of %llu chunks kept from %s; rendering the other %llu\n",
+               static_cast<unsigned long long>(kept), static_cast<unsigned long long>(total), journal.c_str(),
+               static_cast<unsigned long long>(total - kept));
+  std::fflush(out);
+}
+
+void print_already_complete(std::FILE* out, const std::string& output, std::uint64_t verification_hash) {
+  std::fprintf(out, "fractal-render: '%s' is already complete with these parameters; nothing to render\n",
+               output.c_str());
+  std::fprintf(out, "  verification  hash %016llx\n", static_cast<unsigned long long>(verification_hash));
+  std::fflush(out);
+}
+
+void print_interrupted(std::FILE* out, int signal, std::uint64_t kept, std::uint64_t total, const std::string& journal) {
+  std::fprintf(out, "fractal-render: interrupted by %s; %llu of %llu chunks kept in %s; run the same command to resume\n",
+               signal_name(signal), static_cast<unsigned long long>(kept), static_cast<unsigned long long>(total),
+               journal.c_str());
+  std::fflush(out);
+}
+
+void print_report(std::FILE* out, const Config& cfg, const ChunkLayout& layout, const JobResult& r,
+                  std::uint64_t chunks_resumed) {
   const auto& rs = r.ranks;
   const double n = static_cast<double>(rs.size());
   double kernel = 0, compress = 0, busy_min = 1e300, busy_max = 0, busy_sum = 0;
@@ -38,6 +62,9 @@ void print_report(std::FILE* out, const Config& cfg, const ChunkLayout& layout, 
   std::fprintf(out, "fractal-render: done\n");
   std::fprintf(out, "  frames        %llu of %ux%u = %.0f pixels\n", static_cast<unsigned long long>(layout.frames),
                layout.width, layout.height, pixels);
+  if (chunks_resumed > 0)
+    std::fprintf(out, "  resumed       %llu of %llu chunks from the interrupted run; the figures below are this run's\n",
+                 static_cast<unsigned long long>(chunks_resumed), static_cast<unsigned long long>(layout.chunk_count()));
   std::fprintf(out, "  iterations    %.6g (%.1f per pixel)\n", static_cast<double>(r.iterations),
                pixels > 0 ? r.iterations / pixels : 0.0);
   std::fprintf(out, "  wall time     %.3f s; per rank (mean): compute %.3f s (%.1f%%), compression %.3f s (%.1f%%), "

@@ -1,5 +1,6 @@
 #include "fractal/store.hpp"
 
+#include <fcntl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <limits>
 
 #include "fractal/error.hpp"
+#include "fractal/journal.hpp"
 #include "fractal/version.hpp"
 
 namespace fractal {
@@ -19,15 +21,6 @@ namespace fractal {
 namespace {
 
 std::string system_reason() { return errno ? std::strerror(errno) : "HDF5 library error"; }
-
-std::string utc_now() {
-  char buf[32];
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string directory_of(const std::string& path) {
   std::filesystem::path p(path);
@@ -75,23 +68,36 @@ void write_1d(hid_t parent, const char* name, hid_t file_type, hid_t mem_type, c
 
 std::string partial_path(const std::string& final_path) { return final_path + ".partial"; }
 
-void check_output(const Config& cfg, const ChunkLayout& layout) {
+std::string utc_now() {
+  char buf[32];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void check_output_path(const Config& cfg) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::is_directory(cfg.output, ec))
     throw UsageError("--output '" + cfg.output + "' is a directory; give a file name");
-  if (fs::exists(cfg.output, ec) && !cfg.overwrite)
-    throw UsageError("--output '" + cfg.output + "' exists; pass --overwrite to replace it");
   const std::string dir = directory_of(cfg.output);
   if (!fs::is_directory(dir, ec))
     throw RuntimeError("cannot create '" + cfg.output + "': directory '" + dir + "' does not exist");
   if (access(dir.c_str(), W_OK | X_OK) != 0)
     throw RuntimeError("cannot create '" + cfg.output + "': " + std::strerror(errno));
+}
+
+void check_disk_space(const Config& cfg, const ChunkLayout& layout, std::uint64_t chunks_left) {
+  const std::string dir = directory_of(cfg.output);
   struct statvfs st{};
   if (!cfg.skip_disk_check && statvfs(dir.c_str(), &st) == 0) {
-    // Uncompressed size: compression usually saves several times that, but a job that only fits
-    // if it compresses well should be a conscious choice (--skip-disk-check).
-    const long double need = static_cast<long double>(layout.frames) * layout.width * layout.height * cfg.count_bytes();
+    // Uncompressed size: compression usually saves several times that (the journal holds the
+    // compressed chunks a second time until the job completes), but a job that only fits if it
+    // compresses well should be a conscious choice (--skip-disk-check).
+    const long double all = static_cast<long double>(layout.frames) * layout.width * layout.height * cfg.count_bytes();
+    const long double need = layout.chunk_count() ? all * chunks_left / layout.chunk_count() : 0;
     const long double have = static_cast<long double>(st.f_bavail) * st.f_frsize;
     if (need > have) {
       char msg[512];
@@ -105,7 +111,7 @@ void check_output(const Config& cfg, const ChunkLayout& layout) {
 }
 
 OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames,
-                       const ChunkLayout& layout, const std::string& command_line)
+                       const ChunkLayout& layout, const std::string& command_line, const std::string& created)
     : final_(cfg.output), partial_(partial_path(cfg.output)), layout_(layout) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // every return code is checked here instead
   const std::uint64_t nchunks = layout.chunk_count();
@@ -121,7 +127,7 @@ OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames
     attr_string(f, "format", "fractal-hpc");
     attr_scalar<std::int32_t>(f, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, kFormatVersion);
     attr_string(f, "software_version", kVersion);
-    attr_string(f, "created", utc_now());
+    attr_string(f, "created", created);
     attr_string(f, "command_line", command_line);
     attr_string(f, "config", cfg.resolved_text());
     attr_scalar<std::int32_t>(f, "complete", H5T_STD_I32LE, H5T_NATIVE_INT32, 0);
@@ -194,7 +200,7 @@ void OutputFile::fail(const std::string& what) const {
   throw RuntimeError(what + " '" + partial_ + "': " + system_reason());
 }
 
-void OutputFile::write_chunk(std::uint64_t index, const std::vector<std::uint8_t>& bytes,
+void OutputFile::write_chunk(std::uint64_t index, std::span<const std::uint8_t> bytes,
                              std::uint64_t hash, std::uint64_t iterations) {
   const ChunkRef r = chunk_ref(layout_, index);
   hsize_t offset[3] = {r.frame, r.row_begin, 0};
@@ -234,8 +240,17 @@ void OutputFile::finish(std::uint64_t verification_hash) {
   counts_.reset();
   errno = 0;
   if (H5Fclose(file_.release()) < 0) fail("closing");
+  // Durable before it is renamed: OUT.h5 must never name a file whose data a crash could lose.
+  const int fd = ::open(partial_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fsync(fd) != 0) {
+    const int e = errno;
+    if (fd >= 0) ::close(fd);
+    throw RuntimeError("flushing '" + partial_ + "' to disk: " + std::strerror(e));
+  }
+  ::close(fd);
   if (std::rename(partial_.c_str(), final_.c_str()) != 0)
     throw RuntimeError("renaming '" + partial_ + "' to '" + final_ + "': " + std::strerror(errno));
+  sync_directory_of(final_);
   finished_ = true;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // What rank 0 prints before and after a job.
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -12,6 +13,15 @@ namespace fractal {
 
 void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout, KernelKind kernel,
                    int ranks, int threads_rank0);
-void print_report(std::FILE* out, const Config& cfg, const ChunkLayout& layout, const JobResult& r);
+// chunks_resumed: chunks taken over from an interrupted run's journal (0 for a fresh job).
+void print_report(std::FILE* out, const Config& cfg, const ChunkLayout& layout, const JobResult& r,
+                  std::uint64_t chunks_resumed);
+// Before rendering a resumed job: "resuming: N of M chunks kept from JOURNAL".
+void print_resuming(std::FILE* out, std::uint64_t kept, std::uint64_t total, const std::string& journal);
+// An existing OUT.h5 of the same job: nothing to do.
+void print_already_complete(std::FILE* out, const std::string& output, std::uint64_t verification_hash);
+// The one line of a stopped job: "fractal-render: interrupted by SIGUSR1; N of M chunks kept in
+// JOURNAL; run the same command to resume".
+void print_interrupted(std::FILE* out, int signal, std::uint64_t kept, std::uint64_t total, const std::string& journal);
 
 }  // namespace fractal

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,33 +16,41 @@
 
 namespace fractal {
 
-// Rank 0's pre-flight checks, before anything is created: OUT.h5 exists without --overwrite
-// (UsageError), directory missing or not writable (RuntimeError), job larger than the free disk
-// space (UsageError unless --skip-disk-check).
-void check_output(const Config& cfg, const ChunkLayout& layout);
+// Rank 0's pre-flight checks of the output path, before anything is created: OUT.h5 is a
+// directory (UsageError), its directory is missing or not writable (RuntimeError). Whether an
+// existing OUT.h5 or journal may be resumed or replaced is job_output.hpp's business.
+void check_output_path(const Config& cfg);
+// The chunks still to render, uncompressed, exceed the free disk space: UsageError unless
+// --skip-disk-check.
+void check_disk_space(const Config& cfg, const ChunkLayout& layout, std::uint64_t chunks_left);
 
 std::string partial_path(const std::string& final_path);
+// The current time, ISO 8601 UTC (the `created` attribute).
+std::string utc_now();
 
 class OutputFile {
  public:
   // Creates OUT.h5.partial (replacing a stale one) with every dataset and per-frame parameter.
+  // created: the job's start time, ISO 8601 UTC (a resumed job keeps its first start's).
   OutputFile(const Config& cfg, const std::vector<FrameParams>& frames, const ChunkLayout& layout,
-             const std::string& command_line);
+             const std::string& command_line, const std::string& created = utc_now());
   ~OutputFile();  // an unfinished file is closed and left as OUT.h5.partial
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
 
   // Writes one encoded chunk (chunk_codec.hpp) and records it done in memory.
-  void write_chunk(std::uint64_t chunk_index, const std::vector<std::uint8_t>& bytes,
+  void write_chunk(std::uint64_t chunk_index, std::span<const std::uint8_t> bytes,
                    std::uint64_t hash, std::uint64_t iterations);
   // Writes the per-chunk state (/chunks/*) and flushes the file to disk.
   void checkpoint();
-  // All chunks done: stores the verification hash and complete = 1, closes, renames to OUT.h5.
+  // All chunks done: stores the verification hash and complete = 1, closes, makes the file durable
+  // (fsync), renames it to OUT.h5 and makes the rename durable.
   void finish(std::uint64_t verification_hash);
 
   bool all_done() const { return chunks_done_ == layout_.chunk_count(); }
   std::uint64_t chunks_done() const { return chunks_done_; }
   const std::vector<std::uint64_t>& chunk_hashes() const { return hash_; }
+  const std::vector<std::uint8_t>& done_flags() const { return done_; }
   std::uint64_t bytes_written() const { return bytes_written_; }
   const std::string& path() const { return partial_; }
 

@@ -1,0 +1,70 @@
+#pragma once
+// Rank 0's side of a job's output, interruption-proof. It decides whether the job starts afresh,
+// resumes an interrupted run or is already complete, and then writes every chunk twice: first to
+// the journal OUT.h5.journal (the checkpoint, journal.hpp), then to OUT.h5.partial (the HDF5 file
+// being built, store.hpp). On resume the HDF5 file is rebuilt from the journal, never reopened.
+// At the end OUT.h5.partial is finished and renamed to OUT.h5, and the journal is deleted.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fractal/config.hpp"
+#include "fractal/frame_plan.hpp"
+#include "fractal/journal.hpp"
+#include "fractal/layout.hpp"
+#include "fractal/output_lock.hpp"
+#include "fractal/render_item.hpp"
+#include "fractal/store.hpp"
+
+namespace fractal {
+
+class JobOutput {
+ public:
+  // Checks the output path, takes OUT.h5.lock (UsageError if another job holds it), then:
+  // - --overwrite: discards any earlier journal and starts afresh (an existing OUT.h5 stays until
+  //   the new one replaces it at the end);
+  // - OUT.h5.journal exists: the parameters it recorded must be this job's (else UsageError naming
+  //   the first that differs); OUT.h5.partial is rebuilt from its intact records, and only the
+  //   other chunks are left to render;
+  // - OUT.h5 exists: it must be a finished file of this very job (else UsageError naming the first
+  //   difference), and then already_complete() is true and nothing is created;
+  // - otherwise a new journal and OUT.h5.partial.
+  // RuntimeError for I/O failures, naming the path and the reason.
+  JobOutput(const Config& cfg, const std::vector<FrameParams>& frames, const ChunkLayout& layout,
+            const std::string& command_line);
+
+  bool already_complete() const { return complete_hash_.has_value(); }
+  std::uint64_t complete_hash() const { return complete_hash_.value_or(0); }
+  std::uint64_t chunks_resumed() const { return resumed_; }
+  const std::string& journal_path() const { return journal_path_; }
+  const std::string& output_path() const { return output_; }
+
+  // One finished chunk: appended to the journal, then written to the HDF5 file. It counts as kept
+  // (survives a crash of the machine) after the next checkpoint; it survives the death of this
+  // process at once.
+  void write_chunk(const EncodedChunk& c);
+  // The journal made durable (fdatasync); the HDF5 file's /chunks state written and flushed when
+  // `file_state` or every 10 s (it is only a by-product: resume never reads it).
+  void checkpoint(bool file_state = false);
+  // Every chunk done: the HDF5 file is finished and renamed to OUT.h5, then the journal deleted.
+  void finish(std::uint64_t verification_hash);
+
+  bool all_done() const { return file_->all_done(); }
+  std::uint64_t chunks_done() const { return file_->chunks_done(); }
+  const std::vector<std::uint64_t>& chunk_hashes() const { return file_->chunk_hashes(); }
+  const std::vector<std::uint8_t>& done_flags() const { return file_->done_flags(); }
+  std::uint64_t bytes_written() const { return file_->bytes_written(); }
+
+ private:
+  std::string output_, journal_path_;
+  OutputLock lock_;                     // held for the object's whole life
+  std::optional<Journal> journal_;
+  std::unique_ptr<OutputFile> file_;
+  std::optional<std::uint64_t> complete_hash_;
+  std::uint64_t resumed_ = 0;
+  double last_file_state_ = 0;          // steady seconds of the last HDF5 state write
+};
+
+}  // namespace fractal

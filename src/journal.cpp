@@ -1,0 +1,232 @@
+#include "fractal/journal.hpp"
+
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "fractal/error.hpp"
+
+namespace fractal {
+
+namespace {
+
+// File header: magic, version, header text length, chunk count, text, CRC-32 of all before, zero.
+constexpr char kMagic[8] = {'F', 'R', 'A', 'C', 'T', 'J', 'N', 'L'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kMaxHeaderText = 16u << 20;
+// Record: head, payload, tail. Little-endian, as the machines that run this are.
+constexpr std::uint32_t kRecordMagic = 0x4b4e4843;  // "CHNK"
+constexpr std::uint32_t kRecordEnd = 0x2e444e45;    // "END."
+constexpr std::uint32_t kMaxChunkBytes = 128u << 20;  // chunks are at most 64 MiB of counts
+
+struct FileHead {
+  char magic[8];
+  std::uint32_t version;
+  std::uint32_t text_bytes;
+  std::uint64_t chunk_count;
+};
+struct RecordHead {
+  std::uint32_t magic;
+  std::uint32_t nbytes;
+  std::uint64_t index, hash, iterations;
+};
+struct RecordTail {
+  std::uint32_t crc;
+  std::uint32_t end;
+};
+static_assert(sizeof(FileHead) == 24 && sizeof(RecordHead) == 32 && sizeof(RecordTail) == 8);
+
+std::uint32_t crc32(std::uint32_t crc, const void* p, std::size_t n) { return libdeflate_crc32(crc, p, n); }
+
+// Reads exactly n bytes at offset; false at end of file (a short read), throws on an error.
+bool read_at(int fd, void* buf, std::size_t n, std::uint64_t offset, const std::string& path) {
+  auto* p = static_cast<std::uint8_t*>(buf);
+  while (n > 0) {
+    const ssize_t got = pread(fd, p, n, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw RuntimeError("reading the journal '" + path + "': " + std::strerror(errno));
+    if (got == 0) return false;
+    p += got;
+    n -= static_cast<std::size_t>(got);
+    offset += static_cast<std::uint64_t>(got);
+  }
+  return true;
+}
+
+// Writes all n bytes at offset; returns 0 or the errno of the failure.
+int write_at(int fd, const void* buf, std::size_t n, std::uint64_t offset) {
+  auto* p = static_cast<const std::uint8_t*>(buf);
+  while (n > 0) {
+    const ssize_t put = pwrite(fd, p, n, static_cast<off_t>(offset));
+    if (put < 0 && errno == EINTR) continue;
+    if (put < 0) return errno;
+    if (put == 0) return EIO;
+    p += put;
+    n -= static_cast<std::size_t>(put);
+    offset += static_cast<std::uint64_t>(put);
+  }
+  return 0;
+}
+
+std::uint64_t test_limit() {
+  // Test hook (tests/resume/disk_full.py, where no small file system can be mounted): appends that
+  // would grow the journal past this many bytes fail with ENOSPC, as on a full disk.
+  const char* v = std::getenv("FRACTAL_TEST_JOURNAL_LIMIT");
+  return v ? std::strtoull(v, nullptr, 10) : 0;
+}
+
+}  // namespace
+
+std::string journal_path(const std::string& output) { return output + ".journal"; }
+
+void sync_directory_of(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::string dir = p.has_parent_path() ? p.parent_path().string() : std::string(".");
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)fsync(fd);
+  ::close(fd);
+}
+
+Journal::Journal(std::string path, int fd) : path_(std::move(path)), fd_(fd), limit_(test_limit()) {}
+
+Journal::Journal(Journal&& o) noexcept
+    : path_(std::move(o.path_)), fd_(o.fd_), header_(std::move(o.header_)), chunk_count_(o.chunk_count_),
+      end_(o.end_), dirty_(o.dirty_), limit_(o.limit_) {
+  o.fd_ = -1;
+}
+
+Journal& Journal::operator=(Journal&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    path_ = std::move(o.path_);
+    fd_ = o.fd_;
+    header_ = std::move(o.header_);
+    chunk_count_ = o.chunk_count_;
+    end_ = o.end_;
+    dirty_ = o.dirty_;
+    limit_ = o.limit_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+Journal::~Journal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Journal::fail(const std::string& what, int err) const {
+  throw RuntimeError(what + " the journal '" + path_ + "': " + std::strerror(err));
+}
+
+Journal Journal::create(const std::string& path, const std::string& header, std::uint64_t chunk_count) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw RuntimeError("cannot create the journal '" + path + "': " + std::strerror(errno));
+  Journal j(path, fd);
+  j.header_ = header;
+  j.chunk_count_ = chunk_count;
+  FileHead h{};
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.version = kVersion;
+  h.text_bytes = static_cast<std::uint32_t>(header.size());
+  h.chunk_count = chunk_count;
+  std::vector<std::uint8_t> buf(sizeof h + header.size() + sizeof(RecordTail));
+  std::memcpy(buf.data(), &h, sizeof h);
+  std::memcpy(buf.data() + sizeof h, header.data(), header.size());
+  const RecordTail t{crc32(0, buf.data(), sizeof h + header.size()), 0};
+  std::memcpy(buf.data() + sizeof h + header.size(), &t, sizeof t);
+  if (const int e = write_at(fd, buf.data(), buf.size(), 0)) j.fail("writing", e);
+  j.end_ = buf.size();
+  j.dirty_ = true;
+  j.sync();
+  sync_directory_of(path);
+  return j;
+}
+
+std::optional<Journal> Journal::open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) throw RuntimeError("cannot open the journal '" + path + "': " + std::strerror(errno));
+  Journal j(path, fd);
+  FileHead h{};
+  if (!read_at(fd, &h, sizeof h, 0, path) || std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 ||
+      h.version != kVersion || h.text_bytes > kMaxHeaderText)
+    return std::nullopt;
+  std::string text(h.text_bytes, '\0');
+  RecordTail t{};
+  if (!read_at(fd, text.data(), text.size(), sizeof h, path) ||
+      !read_at(fd, &t, sizeof t, sizeof h + text.size(), path))
+    return std::nullopt;
+  if (t.crc != crc32(crc32(0, &h, sizeof h), text.data(), text.size()) || t.end != 0) return std::nullopt;
+  j.header_ = std::move(text);
+  j.chunk_count_ = h.chunk_count;
+  j.end_ = sizeof h + j.header_.size() + sizeof t;
+  return j;
+}
+
+std::uint64_t Journal::replay(const std::function<void(const JournalChunk&)>& visit) {
+  std::uint64_t records = 0;
+  std::vector<std::uint8_t> payload;
+  for (;;) {
+    RecordHead h{};
+    if (!read_at(fd_, &h, sizeof h, end_, path_) || h.magic != kRecordMagic || h.nbytes > kMaxChunkBytes ||
+        h.index >= chunk_count_)
+      break;
+    payload.resize(h.nbytes);
+    RecordTail t{};
+    if (!read_at(fd_, payload.data(), payload.size(), end_ + sizeof h, path_) ||
+        !read_at(fd_, &t, sizeof t, end_ + sizeof h + payload.size(), path_))
+      break;
+    if (t.end != kRecordEnd || t.crc != crc32(crc32(0, &h, sizeof h), payload.data(), payload.size())) break;
+    visit(JournalChunk{h.index, h.hash, h.iterations, payload});
+    end_ += sizeof h + payload.size() + sizeof t;
+    ++records;
+  }
+  struct stat st{};
+  if (fstat(fd_, &st) != 0) fail("examining", errno);
+  if (static_cast<std::uint64_t>(st.st_size) > end_) {  // a torn or damaged tail: cut it off
+    if (ftruncate(fd_, static_cast<off_t>(end_)) != 0) fail("truncating", errno);
+    dirty_ = true;
+    sync();
+  }
+  return records;
+}
+
+void Journal::append(const JournalChunk& c) {
+  const RecordHead h{kRecordMagic, static_cast<std::uint32_t>(c.bytes.size()), c.index, c.hash, c.iterations};
+  const RecordTail t{crc32(crc32(0, &h, sizeof h), c.bytes.data(), c.bytes.size()), kRecordEnd};
+  std::vector<std::uint8_t> buf(sizeof h + c.bytes.size() + sizeof t);  // one write: one record
+  std::memcpy(buf.data(), &h, sizeof h);
+  std::memcpy(buf.data() + sizeof h, c.bytes.data(), c.bytes.size());
+  std::memcpy(buf.data() + sizeof h + c.bytes.size(), &t, sizeof t);
+  int e = limit_ && end_ + buf.size() > limit_ ? ENOSPC : write_at(fd_, buf.data(), buf.size(), end_);
+  if (e) {
+    if (ftruncate(fd_, static_cast<off_t>(end_)) != 0) {
+      // The torn record stays; reopening the journal cuts it off.
+    }
+    fail("writing chunk " + std::to_string(c.index) + " to", e);
+  }
+  end_ += buf.size();
+  dirty_ = true;
+}
+
+void Journal::sync() {
+  if (!dirty_) return;
+  if (fdatasync(fd_) != 0) fail("flushing", errno);
+  dirty_ = false;
+}
+
+void Journal::remove() {
+  if (::unlink(path_.c_str()) != 0 && errno != ENOENT) fail("removing", errno);
+  sync_directory_of(path_);
+  ::close(fd_);
+  fd_ = -1;
+}
+
+}  // namespace fractal
