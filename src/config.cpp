@@ -127,6 +127,7 @@ po::options_description make_options() {
       ("strip-rows", s()->value_name("N"), "rows per HDF5 chunk, 1..65536 (default: about 256 KiB per chunk)")
       ("compression-level", s()->value_name("L"), "deflate level 0..9 after shuffle (default: 1; 0 = shuffle only)")
       ("kernel", s()->value_name("NAME"), "auto | scalar | avx2 | avx512 (default: auto = best this CPU has)")
+      ("no-interior-skip", flag(), "Mandelbrot: iterate points of the main cardioid and period-2 bulb too (default: skip them; the counts are the same)")
       ("progress-interval", s()->value_name("S"), "seconds between progress lines when stdout is not a terminal (default: 5)")
       ("skip-disk-check", flag(), "do not refuse a job whose uncompressed size exceeds the free disk space");
   po::options_description all;
@@ -184,6 +185,7 @@ std::string Config::resolved_text() const {
   if (strip_rows) os << "strip-rows = " << strip_rows << "\n";
   os << "compression-level = " << compression_level << "\n";
   os << "kernel = " << kernel << "\n";
+  if (!skip_interior) os << "no-interior-skip = true\n";
   return os.str();
 }
 
@@ -260,6 +262,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
   c.print_config = L.flag("print-config");
   c.overwrite = L.flag("overwrite");
   c.skip_disk_check = L.flag("skip-disk-check");
+  c.skip_interior = !L.flag("no-interior-skip");
   if (auto v = L.get("output")) {
     if (v->text.empty()) bad_value("output", "a file name", v->text);
     c.output = v->text;

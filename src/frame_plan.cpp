@@ -22,6 +22,7 @@ std::vector<FrameParams> plan_frames(const Config& cfg) {
     p.z0_im = cfg.z0_im;
     p.max_iter = cfg.max_iter;
     p.escape_radius = cfg.escape_radius;
+    p.skip_interior = cfg.skip_interior;
     if (!cfg.end_view || f == 0) {
       p.xmin = v0.xmin; p.xmax = v0.xmax; p.ymin = v0.ymin; p.ymax = v0.ymax;
     } else if (f + 1 == cfg.frames) {

@@ -1,35 +1,55 @@
-// AVX-512 row kernel: 8 double lanes per vector, kNV = 4 vectors interleaved (32 in flight).
+// AVX-512 row kernel: 8 double lanes per vector, kNV = 8 vectors interleaved (64 lanes in flight).
 //
-// Counts are bit-identical to render_row_scalar: every lane does exactly DESIGN.md's roundings
-// (fmadd / fnmadd / fmadd(x+x) / fmadd(x,x,y*y) > r2), and the pixel coordinates are computed
-// with the same separate multiply and add as pixel_x / pixel_y.
+// Counts are bit-identical to the scalar reference (iterate_point): every lane does exactly
+// DESIGN.md's roundings (fmadd / fnmadd / fmadd(x+x) / fmadd(x,x,y*y) > r2), and the pixel
+// coordinates are computed with the same separate multiply and add as pixel_x / pixel_y.
 //
-// Why this shape:
-// - Lanes are REFILLED with the row's next pixel as soon as they finish, so a long-running
-//   interior pixel never holds 31 idle lanes hostage (the classic "one slow lane" SIMD loss).
-// - No per-lane counter vector: all lanes advance in lockstep, so one scalar step counter g plus
-//   each lane's start step gives every lane's k = g - start. The max_iter limit becomes a single
-//   scalar "deadline" (the earliest start + max_iter among active lanes), and the hot loop only
-//   does the 7 floating-point ops per vector plus one mask test and one integer compare.
-// - Four independent vectors interleaved: the x/y recurrence is a chain of two 4-cycle FMAs, so a
-//   single vector would leave the FMA pipes mostly idle (4 beat 2, 3, 5, 6 on Zen 5).
-// - Idle lanes (end of row) sit at the fixed point z = 0, c = 0, which never escapes (0 > r2 is
-//   false for any r2 >= 0 or NaN), so they need no masking inside the hot loop.
-// - Everything using AVX-512 carries the target attribute and nothing shared is called from it,
+// Why this shape (figures: docs/PERFORMANCE.md, tools/bench/kernel_bench):
+// - Lanes are REFILLED with the row's next pixel when they finish, so a long-running interior
+//   pixel never holds the other lanes hostage (the classic "one slow lane" SIMD loss).
+// - No per-lane counter: all lanes advance in lockstep, so one scalar step counter g plus each
+//   lane's start step gives every lane's k. The max_iter limit becomes a single scalar "deadline"
+//   (the earliest start + max_iter among live lanes), checked once per step. A lane that escapes
+//   records the step number (a masked store of a broadcast counter), a lane that reaches its
+//   budget is marked, and both keep iterating, ignored, until kMinDead lanes are done: one trip
+//   out of the hot loop refills many lanes (at the end of a row: when all are done).
+// - Eight independent vectors: a step is a chain of two dependent 4-cycle FMAs, and with escape
+//   tested every kK steps a vector-step costs only 3 FMA-pipe operations, so 8 vectors are needed
+//   to keep both FMA pipes busy (measured: 4 < 6 < 8 on Zen 5). c_im (and for Julia c_re) is the
+//   same for all lanes of a row, which leaves room in the 32 registers for x, y, c_re of 8 vectors.
+// - Escape tested every kK steps where that is safe (kernel.hpp, blocked_c2_limit): the test
+//   costs a multiply, an FMA and a compare per vector, nearly as much as the step itself. When the
+//   test after a block fires, the block is replayed from its saved start with the exact test at
+//   every step, so every escape step, and every count, is the scalar one. Where escapes are so
+//   frequent that replays cost more than they save (fewer than kMinStepsPerEscape steps per
+//   escape in the last burst), the next burst tests every step instead.
+// - Mandelbrot interior points (main cardioid, period-2 bulb) never enter a lane when skipping
+//   applies: their count max_iter is written directly (kernel.hpp, mark_interior_row).
+// - Idle lanes (end of row) hold z = NaN, which stays NaN and never escapes (NaN > r2 is false);
+//   the compares are masked to the live lanes, so the block test !(m <= r2) ignores them too.
+// - Everything using AVX-512 carries the target attribute and nothing shared is inlined into it,
 //   so the -march=x86-64-v2 binary still runs on CPUs without AVX-512 (dispatch checks first).
-#include <immintrin.h>
-
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "fractal/kernel.hpp"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+#define FRACTAL_TARGET __attribute__((target("avx512f,avx512dq")))
+#define FRACTAL_INLINE FRACTAL_TARGET inline __attribute__((always_inline))
 
 namespace fractal {
 namespace {
 
 constexpr int kW = 8;          // doubles per __m512d
-constexpr int kNV = 4;         // vectors interleaved (measured best of 2..6); unroll pragmas >= kNV
+constexpr int kNV = 8;         // vectors interleaved (measured best of 4, 6, 8)
 constexpr int kL = kW * kNV;   // lanes in flight (one bit each in the masks below)
+constexpr int kK = 8;          // steps per block when escape is tested every kK steps (4, 8, 16)
+constexpr int kMinDead = 16;   // done lanes that end a burst (measured: 4, 8, 16, 32)
+constexpr std::uint64_t kMinStepsPerEscape = 3 * kK;  // blocked tests pay off above this
 using Mask = std::uint64_t;  // bit l <-> lane l
 static_assert(kL <= 64);
 constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
@@ -38,55 +58,169 @@ constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 struct Lanes {
   alignas(64) double x[kL];
   alignas(64) double y[kL];
-  alignas(64) double cr[kL];
-  alignas(64) double ci[kL];
-  std::uint64_t start[kL];   // step counter value when this lane's pixel started
-  std::uint32_t pix[kL];     // pixel index j of this lane (valid while active)
+  alignas(64) double cr[kL];   // Mandelbrot: the pixel's x (Julia: unused, c is uniform)
+  alignas(64) double esc[kL];  // step counter value at which the lane escaped (if it did)
+  alignas(64) std::uint64_t start[kL];  // step counter value when this lane's pixel started
+  std::uint32_t pix[kL];       // pixel index j of this lane (valid while active)
 };
 
-// Iterates all lanes in lockstep until some lane escapes or the step counter reaches the
-// deadline. Returns the escape bitmask (bit l = lane l escaped at the last step g).
-__attribute__((target("avx512f,avx512dq"))) Mask run_burst(Lanes& s, double r2,
-                                                           std::uint64_t& g,
-                                                           std::uint64_t deadline) {
-  __m512d x[kNV], y[kNV], cr[kNV], ci[kNV];
-  for (int v = 0; v < kNV; ++v) {
-    x[v] = _mm512_load_pd(s.x + kW * v);
-    y[v] = _mm512_load_pd(s.y + kW * v);
-    cr[v] = _mm512_load_pd(s.cr + kW * v);
-    ci[v] = _mm512_load_pd(s.ci + kW * v);
+// c_im is the same for every lane (Julia: the frame's c; Mandelbrot: the row's y), and so is c_re
+// for Julia (UniCr): fewer registers, so more vectors fit in flight.
+struct Regs {
+  __m512d x[kNV], y[kNV], cr[kNV];
+  __m512d cru, ci;
+};
+
+// One step of every lane, DESIGN.md's roundings.
+template <bool UniCr>
+FRACTAL_INLINE void step(Regs& v) {
+#pragma GCC unroll 8
+  for (int i = 0; i < kNV; ++i) {
+    const __m512d t = _mm512_fmadd_pd(v.x[i], v.x[i], UniCr ? v.cru : v.cr[i]);      // x*x + c_re
+    const __m512d yn = _mm512_fmadd_pd(_mm512_add_pd(v.x[i], v.x[i]), v.y[i], v.ci);  // 2xy + c_im
+    v.x[i] = _mm512_fnmadd_pd(v.y[i], v.y[i], t);                                   // t - y*y
+    v.y[i] = yn;
   }
+}
+
+// fma(x,x,y*y) of vector i.
+FRACTAL_INLINE __m512d norm2(const Regs& v, int i) {
+  return _mm512_fmadd_pd(v.x[i], v.x[i], _mm512_mul_pd(v.y[i], v.y[i]));
+}
+
+// After a block: lanes in `live` whose orbit may have escaped during it. Not "m > r2": NaN (after
+// an overflow) must count as a possible escape too.
+FRACTAL_INLINE Mask may_have_escaped(const Regs& v, __m512d r2v, Mask live) {
+  Mask m = 0;
+#pragma GCC unroll 8
+  for (int i = 0; i < kNV; ++i)
+    m |= Mask(_mm512_mask_cmp_pd_mask(__mmask8(live >> (kW * i)), norm2(v, i), r2v, _CMP_NLE_UQ))
+         << (kW * i);
+  return m;
+}
+
+// One step with the exact escape test: lanes in `live` that escape now record the step number gv
+// in s.esc (a masked store: no register held for it); returns them.
+template <bool UniCr>
+FRACTAL_INLINE Mask step_and_test(Regs& v, Lanes& s, __m512d r2v, __m512d gv, Mask live) {
+  step<UniCr>(v);
+  Mask m = 0;
+#pragma GCC unroll 8
+  for (int i = 0; i < kNV; ++i) {
+    const __mmask8 k = _mm512_mask_cmp_pd_mask(__mmask8(live >> (kW * i)), norm2(v, i), r2v, _CMP_GT_OQ);
+    _mm512_mask_store_pd(s.esc + kW * i, k, gv);
+    m |= Mask(k) << (kW * i);
+  }
+  return m;
+}
+
+FRACTAL_INLINE void save_xy(const Regs& v, Lanes& s) {
+#pragma GCC unroll 8
+  for (int i = 0; i < kNV; ++i) {
+    _mm512_store_pd(s.x + kW * i, v.x[i]);
+    _mm512_store_pd(s.y + kW * i, v.y[i]);
+  }
+}
+
+FRACTAL_INLINE void load_xy(Regs& v, const Lanes& s) {
+#pragma GCC unroll 8
+  for (int i = 0; i < kNV; ++i) {
+    v.x[i] = _mm512_load_pd(s.x + kW * i);
+    v.y[i] = _mm512_load_pd(s.y + kW * i);
+  }
+}
+
+// The earliest step at which a lane in `live` has used its whole budget (kNever: none).
+FRACTAL_INLINE std::uint64_t earliest_deadline(const Lanes& s, Mask live, std::uint64_t max_iter) {
+  __m512i best = _mm512_set1_epi64(-1);
+  const __m512i mi = _mm512_set1_epi64(static_cast<long long>(max_iter));
+#pragma GCC unroll 8
+  for (int i = 0; i < kNV; ++i) {
+    const __m512i end = _mm512_add_epi64(_mm512_load_si512(s.start + kW * i), mi);
+    best = _mm512_mask_min_epu64(best, __mmask8(live >> (kW * i)), best, end);
+  }
+  alignas(64) std::uint64_t b[kW];  // (not _mm512_reduce_min_epu64: GCC 12 warns inside it)
+  _mm512_store_si512(b, best);
+  std::uint64_t d = b[0];
+  for (int i = 1; i < kW; ++i) d = b[i] < d ? b[i] : d;
+  return d;
+}
+
+// The lanes in `live` that started at step `started`.
+FRACTAL_INLINE Mask started_at(const Lanes& s, Mask live, std::uint64_t started) {
+  const __m512i st = _mm512_set1_epi64(static_cast<long long>(started));
+  Mask m = 0;
+#pragma GCC unroll 8
+  for (int i = 0; i < kNV; ++i)
+    m |= Mask(_mm512_mask_cmpeq_epu64_mask(__mmask8(live >> (kW * i)), _mm512_load_si512(s.start + kW * i), st))
+         << (kW * i);
+  return m;
+}
+
+// Iterates all lanes in lockstep from step g until at least `min_dead` of the `alive` lanes are
+// done or none is left. A lane is done when it escapes (returned, with its escape step in s.esc)
+// or when it has used its whole budget without escaping (`maxed`). Done lanes keep iterating,
+// ignored, until the burst ends, so one trip out of here refills many lanes. Blocked: escape is
+// tested only every kK steps (never across a budget's end), and a block whose test fires is
+// replayed from its saved start one step at a time (exact escape steps).
+template <bool Blocked, bool UniCr>
+FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, double r2, std::uint64_t max_iter, Mask alive,
+                              int min_dead, std::uint64_t& g, Mask& maxed) {
+  Regs v;
+#pragma GCC unroll 8
+  for (int i = 0; i < kNV; ++i) v.cr[i] = _mm512_load_pd(s.cr + kW * i);
+  v.cru = _mm512_set1_pd(cr);
+  v.ci = _mm512_set1_pd(ci);
+  load_xy(v, s);
   const __m512d r2v = _mm512_set1_pd(r2);
-  Mask esc = 0;
-  std::uint64_t step = g;
-  do {
+  const __m512d one = _mm512_set1_pd(1.0);
+  __m512d gv = _mm512_set1_pd(static_cast<double>(g));  // exact: g < 2^53
+  Mask live = alive;
+  maxed = 0;
+  std::uint64_t step_no = g;
+  std::uint64_t deadline = earliest_deadline(s, live, max_iter);  // > g
+  for (;;) {
+    if (Blocked && deadline - step_no >= kK) {
+      save_xy(v, s);  // the block's start, for a replay
+#pragma GCC unroll 16
+      for (int k = 0; k < kK; ++k) step<UniCr>(v);
+      if (may_have_escaped(v, r2v, live) != 0) {
+        load_xy(v, s);  // replay the block with the exact test at every step
+        // Opaque to the optimiser: otherwise it keeps every intermediate of the block alive (in
+        // stack spills) to reuse them in this rare replay, which slows down the common path.
 #pragma GCC unroll 8
-    for (int v = 0; v < kNV; ++v) {
-      const __m512d t = _mm512_fmadd_pd(x[v], x[v], cr[v]);                   // x*x + c_re
-      const __m512d yn = _mm512_fmadd_pd(_mm512_add_pd(x[v], x[v]), y[v], ci[v]);  // 2xy + c_im
-      x[v] = _mm512_fnmadd_pd(y[v], y[v], t);                                 // t - y*y
-      y[v] = yn;
+        for (int i = 0; i < kNV; ++i) asm volatile("" : "+v"(v.x[i]), "+v"(v.y[i]));
+#pragma GCC unroll 16
+        for (int k = 0; k < kK; ++k) {
+          gv = _mm512_add_pd(gv, one);
+          live &= ~step_and_test<UniCr>(v, s, r2v, gv, live);
+        }
+      } else {
+        gv = _mm512_add_pd(gv, _mm512_set1_pd(kK));
+      }
+      step_no += kK;
+    } else {
+      ++step_no;
+      gv = _mm512_add_pd(gv, one);
+      live &= ~step_and_test<UniCr>(v, s, r2v, gv, live);
     }
-    ++step;
-    esc = 0;
-#pragma GCC unroll 8
-    for (int v = 0; v < kNV; ++v) {
-      const __m512d m = _mm512_fmadd_pd(x[v], x[v], _mm512_mul_pd(y[v], y[v]));
-      esc |= Mask(_mm512_cmp_pd_mask(m, r2v, _CMP_GT_OQ)) << (kW * v);
+    if (step_no == deadline) {  // lanes whose budget ends now (an escape at this step came first)
+      const Mask m = started_at(s, live, step_no - max_iter);
+      maxed |= m;
+      live &= ~m;
+      deadline = earliest_deadline(s, live, max_iter);
     }
-  } while (esc == 0 && step != deadline);
-  for (int v = 0; v < kNV; ++v) {
-    _mm512_store_pd(s.x + kW * v, x[v]);
-    _mm512_store_pd(s.y + kW * v, y[v]);
+    if (live == 0 || __builtin_popcountll(alive & ~live) >= min_dead) break;
   }
-  g = step;
-  return esc;
+  save_xy(v, s);
+  g = step_no;
+  return alive & ~live & ~maxed;
 }
 
 }  // namespace
 
-__attribute__((target("avx512f,avx512dq"))) std::uint64_t render_row_avx512(
-    const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
+FRACTAL_TARGET std::uint64_t render_row_avx512(const FrameParams& p, std::uint32_t row,
+                                               std::uint32_t* out) {
   const std::uint32_t width = p.width;
   const std::uint32_t max_iter = p.max_iter;
   if (max_iter == 0) {  // the scalar loop never runs: every count is 0
@@ -101,59 +235,95 @@ __attribute__((target("avx512f,avx512dq"))) std::uint64_t render_row_avx512(
   const double py = p.ymax - (row + 0.5) * dy;
   const bool julia = p.fractal == Fractal::Julia;
 
+  // Interior points of this row (Mandelbrot with skipping): written directly, never iterated.
+  thread_local std::vector<std::uint8_t> interior;
+  const bool skip = interior_skip_applies(p);
+  if (skip) {
+    interior.resize(width);
+    if (mark_interior_row(p, row, interior.data()) == 0) interior.clear();
+  }
+  const std::uint8_t* inside = skip && !interior.empty() ? interior.data() : nullptr;
+
+  // Testing escape every kK steps needs |c| small enough on every active lane (kernel.hpp).
+  const double c2_limit = blocked_c2_limit(r2);
+  const bool julia_safe = julia && p.c_re * p.c_re + p.c_im * p.c_im <= c2_limit;
+
   Lanes s;
   std::uint32_t next = 0;    // next pixel of the row to hand to a lane
-  Mask active = 0;       // bit l: lane l holds a pixel
+  Mask active = 0;           // bit l: lane l holds a pixel
+  Mask unsafe = 0;           // bit l: lane l's c is too large for blocked escape tests
   std::uint64_t g = 0;       // lockstep step counter shared by all lanes
   std::uint64_t sum = 0;
 
   // Puts pixel `next` (or, at the end of the row, the never-escaping idle point) into lane l.
   auto refill = [&](int l) {
+    if (inside)
+      while (next < width && inside[next]) {
+        out[next++] = max_iter;
+        sum += max_iter;
+      }
+    const Mask bit = Mask{1} << l;
     if (next < width) {
       const double px = p.xmin + (next + 0.5) * dx;
       s.x[l] = julia ? px : p.z0_re;
       s.y[l] = julia ? py : p.z0_im;
       s.cr[l] = julia ? p.c_re : px;
-      s.ci[l] = julia ? p.c_im : py;
       s.start[l] = g;
       s.pix[l] = next++;
-      active |= Mask{1} << l;
+      active |= bit;
+      const bool safe = julia ? julia_safe : px * px + py * py <= c2_limit;
+      unsafe = safe ? unsafe & ~bit : unsafe | bit;
     } else {
-      s.x[l] = s.y[l] = s.cr[l] = s.ci[l] = 0.0;
+      s.x[l] = s.y[l] = std::numeric_limits<double>::quiet_NaN();  // stays NaN: never escapes
+      s.cr[l] = 0.0;
       s.start[l] = kNever;
-      active &= ~(Mask{1} << l);
+      active &= ~bit;
+      unsafe &= ~bit;
     }
   };
-  auto earliest_deadline = [&] {
-    std::uint64_t d = kNever;
-    for (int l = 0; l < kL; ++l)
-      if ((active >> l & 1) && s.start[l] + max_iter < d) d = s.start[l] + max_iter;
-    return d;
-  };
-
   for (int l = 0; l < kL; ++l) refill(l);
-  std::uint64_t deadline = earliest_deadline();
+  bool blocked = true;  // escapes rare enough for blocked tests (judged by the last burst)
+  const double cr = p.c_re, ci = julia ? p.c_im : py;
   while (active != 0) {
-    const Mask esc = run_burst(s, r2, g, deadline) & active;
-    Mask done = esc;
-    if (g == deadline)  // lanes that used their whole budget (escape at k = max_iter wins)
-      for (int l = 0; l < kL; ++l)
-        if ((active >> l & 1) && g - s.start[l] == max_iter) done |= Mask{1} << l;
-    while (done != 0) {
+    const std::uint64_t g0 = g;
+    const int alive = __builtin_popcountll(active);
+    // Refill after kMinDead lanes are done; with no pixels left, only when all are.
+    const int min_dead = next < width && alive > kMinDead ? kMinDead : alive;
+    const bool blk = blocked && unsafe == 0;
+    Mask maxed = 0;
+    const Mask esc =
+        julia ? (blk ? run_burst<true, true>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed)
+                     : run_burst<false, true>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed))
+              : (blk ? run_burst<true, false>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed)
+                     : run_burst<false, false>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed));
+    const int nesc = __builtin_popcountll(esc);
+    blocked = g - g0 >= kMinStepsPerEscape * std::uint64_t(nesc > 0 ? nesc : 1);
+    for (Mask done = esc | maxed; done != 0; done &= done - 1) {
       const int l = __builtin_ctzll(done);
-      done &= done - 1;
-      const std::uint32_t k = static_cast<std::uint32_t>(g - s.start[l]);  // 1 <= k <= max_iter
-      const std::uint32_t n = (esc >> l & 1) ? k - 1 : max_iter;
+      // Escaped at step k = esc - start (1 <= k <= max_iter): count k - 1 (an escape at
+      // k = max_iter wins over the budget); otherwise max_iter.
+      const std::uint32_t n = (esc >> l & 1)
+                                  ? static_cast<std::uint32_t>(static_cast<std::uint64_t>(s.esc[l]) - s.start[l] - 1)
+                                  : max_iter;
       out[s.pix[l]] = n;
       sum += n;
       refill(l);
     }
-    // New lanes start at g, so their deadline g + max_iter is never the earliest; only a lane
-    // that hit the deadline can move it. (A lane that merely went idle leaves it early: harmless,
-    // the next burst stops there with nothing done and we recompute.)
-    if (g == deadline) deadline = earliest_deadline();
   }
+  // Interior pixels after the last iterated one (refill stops scanning when lanes go idle).
+  if (inside)
+    for (; next < width; ++next) out[next] = max_iter, sum += max_iter;
   return sum;
 }
 
 }  // namespace fractal
+
+#else  // not x86: never dispatched to (kernel_supported is false), defined so row_kernel links.
+
+namespace fractal {
+std::uint64_t render_row_avx512(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
+  return render_row_scalar(p, row, out);
+}
+}  // namespace fractal
+
+#endif

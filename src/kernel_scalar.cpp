@@ -1,4 +1,6 @@
-// The scalar reference kernel: DESIGN.md's arithmetic, literally, one pixel at a time.
+// The scalar reference kernel: DESIGN.md's arithmetic, literally, one pixel at a time. It is also
+// the portable path (any CPU), so it honours FrameParams::skip_interior; with skip_interior off it
+// is the brute-force reference the tests compare every variant with.
 #include <cmath>
 
 #include "fractal/kernel.hpp"
@@ -18,14 +20,73 @@ std::uint32_t iterate_point(double x, double y, double cx, double cy, std::uint3
   return max_iter;
 }
 
+bool interior_skip_applies(const FrameParams& p) {
+  const double r2 = p.escape_radius * p.escape_radius;
+  return p.skip_interior && p.fractal == Fractal::Mandelbrot && p.z0_re == 0 && p.z0_im == 0 &&
+         r2 >= 4.0;  // false for NaN
+}
+
+// Cardioid: c = lambda/2 - lambda^2/4 with lambda = 1 - s, s = sqrt(w), w = 1 - 4c (Re s >= 0) the
+// multiplier of the attracting fixed point z* = lambda/2. With a = Re w, b = Im w, m = |w|:
+// |lambda|^2 = 1 + m - sqrt(2 (m + a)), so |lambda| <= 1 - d  <=>  (m + 2d - d^2)^2 <= 2 (m + a).
+// m + a is computed without cancellation as b^2 / (m - a) when a < 0.
+// Bulb: the 2-cycle's multiplier is 4 (c + 1), so |c + 1| <= (1 - d) / 4.
+// Branch-free, so the row loop below vectorises.
+bool mandelbrot_interior(double cx, double cy) {
+  constexpr double d = kInteriorMargin;
+  const double a = 1.0 - 4.0 * cx;
+  const double b2 = 16.0 * (cy * cy);
+  const double m = std::sqrt(a * a + b2);
+  const double mpa = a >= 0 ? m + a : b2 / (m - a);
+  const double l = m + (2 * d - d * d);
+  const bool cardioid = l * l <= 2.0 * mpa;
+  const double u = cx + 1.0;
+  constexpr double rb = (1 - d) / 4;
+  const bool bulb = u * u + cy * cy <= rb * rb;
+  // Both lie in [-1.25, 0.375] x [-0.65, 0.65]; outside it the formulas above may overflow.
+  const bool box = cx > -1.3 && cx < 0.4 && cy > -0.7 && cy < 0.7;
+  return (cardioid | bulb) & box;
+}
+
+std::uint32_t mark_interior_row(const FrameParams& p, std::uint32_t row, std::uint8_t* flags) {
+  const double y = pixel_y(p, row);
+  // Cheap reject: the cardioid and the bulb lie in |Im c| < 0.65.
+  if (!(std::fabs(y) < 0.7)) {
+    for (std::uint32_t j = 0; j < p.width; ++j) flags[j] = 0;
+    return 0;
+  }
+  const double dx = (p.xmax - p.xmin) / p.width;
+  std::uint32_t n = 0;
+  for (std::uint32_t j = 0; j < p.width; ++j) {
+    const bool in = mandelbrot_interior(p.xmin + (j + 0.5) * dx, y);
+    flags[j] = in;
+    n += in;
+  }
+  return n;
+}
+
+double blocked_c2_limit(double r2) {
+  // Proof sketch (u = 2^-53, R = sqrt(r2)): if fma(x,x,y*y) > r2 then |z| > R(1 - 1.01u); one step
+  // gives |z'| >= |z|^2 - |c| - 3.01u(|z|^2 + |c|), which for |c| <= (R^2 - R)(1 - 2^-20) is
+  // >= R(1 + 2u) and grows from there on, so every later test sees |z'|^2 > r2 too (or overflow:
+  // inf or NaN, which the block-end test !(m <= r2) also catches).
+  if (!(r2 >= 4.0) || !std::isfinite(r2)) return -1.0;
+  constexpr double eta = 1.0 / (1 << 20);
+  const double c = (r2 - std::sqrt(r2)) * (1 - eta);
+  return c * c * (1 - eta);
+}
+
 std::uint64_t render_row_scalar(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
   const double r2 = p.escape_radius * p.escape_radius;
   const double y = pixel_y(p, row);
+  const bool skip = interior_skip_applies(p);
   std::uint64_t sum = 0;
   for (std::uint32_t j = 0; j < p.width; ++j) {
     const double x = pixel_x(p, j);
     const std::uint32_t n = p.fractal == Fractal::Julia
                                 ? iterate_point(x, y, p.c_re, p.c_im, p.max_iter, r2)
+                            : skip && mandelbrot_interior(x, y)
+                                ? p.max_iter
                                 : iterate_point(p.z0_re, p.z0_im, x, y, p.max_iter, r2);
     out[j] = n;
     sum += n;

@@ -1,6 +1,8 @@
 // Kernel tests: DESIGN.md's iteration semantics on known points, symmetries of the counts, and
-// every SIMD variant bit-identical to the scalar reference on many views (including lane tails,
-// tiny budgets and budgets above 2^31). Variants the CPU lacks are skipped; scalar always runs.
+// every variant bit-identical to the scalar reference on many views (including lane tails, tiny
+// budgets and budgets above 2^31), with Mandelbrot interior skipping on and off, and on views that
+// exercise the blocked escape test and its replay. The reference is the scalar kernel with
+// skipping off, i.e. iterate_point for every pixel. Variants the CPU lacks are skipped.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +10,8 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "fractal/error.hpp"
@@ -106,17 +110,25 @@ class Kernel : public ::testing::TestWithParam<KernelKind> {
       GTEST_SKIP() << kernel_name(GetParam()) << " is not supported by this CPU";
   }
   KernelKind k() const { return GetParam(); }
-  // The variant under test gives exactly the scalar reference's counts on this view.
+  // The variant under test gives exactly the scalar reference's counts on this view, with
+  // interior skipping off and on (it only applies to Mandelbrot views with z0 = 0 and R >= 2).
   void expect_matches_scalar(const FrameParams& p, const std::string& what) const {
-    const auto ref = render(p, KernelKind::Scalar);
-    const auto got = render(p, k());
-    ASSERT_EQ(ref.size(), got.size());
-    std::size_t bad = 0;
-    for (std::size_t i = 0; i < ref.size(); ++i)
-      if (ref[i] != got[i] && bad++ < 5)
-        ADD_FAILURE() << what << ": pixel (" << i / p.width << "," << i % p.width
-                      << ") scalar " << ref[i] << " " << kernel_name(k()) << " " << got[i];
-    EXPECT_EQ(bad, 0u) << what << ": mismatching pixels";
+    FrameParams ref_p = p;
+    ref_p.skip_interior = false;
+    const auto ref = render(ref_p, KernelKind::Scalar);
+    for (const bool skip : {false, true}) {
+      FrameParams q = p;
+      q.skip_interior = skip;
+      const auto got = render(q, k());
+      ASSERT_EQ(ref.size(), got.size());
+      std::size_t bad = 0;
+      for (std::size_t i = 0; i < ref.size(); ++i)
+        if (ref[i] != got[i] && bad++ < 5)
+          ADD_FAILURE() << what << (skip ? " (skip on)" : " (skip off)") << ": pixel ("
+                        << i / p.width << "," << i % p.width << ") scalar " << ref[i] << " "
+                        << kernel_name(k()) << " " << got[i];
+      EXPECT_EQ(bad, 0u) << what << (skip ? " (skip on)" : " (skip off)") << ": mismatching pixels";
+    }
   }
 };
 
@@ -276,6 +288,188 @@ TEST_P(Kernel, MatchesScalarOnRandomViews) {
     if (n % 5 == 0) p.z0_re = 0.2 * u(rng), p.z0_im = 0.2 * u(rng);
     if (n % 7 == 0) p.escape_radius = 1.0 + 4.0 * (u(rng) + 1.0);
     expect_matches_scalar(p, "random view " + std::to_string(n));
+  }
+}
+
+// ---- Mandelbrot interior skipping ----
+
+// A point of the main cardioid's (or the period-2 bulb's) family whose attracting cycle has
+// multiplier lambda: |lambda| < 1 inside, = 1 on the boundary.
+std::pair<double, double> cardioid_point(double modulus, double angle) {
+  const double lr = modulus * std::cos(angle), li = modulus * std::sin(angle);
+  // c = lambda/2 - lambda^2/4
+  return {lr / 2 - (lr * lr - li * li) / 4, li / 2 - (2 * lr * li) / 4};
+}
+std::pair<double, double> bulb_point(double modulus, double angle) {
+  return {-1 + modulus / 4 * std::cos(angle), modulus / 4 * std::sin(angle)};  // 4(c + 1) = lambda
+}
+
+TEST(InteriorSkip, AppliesOnlyWhereValid) {
+  FrameParams p = mandel_view(-2, 0.5, -1.25, 1.25, 10, 10, 100);
+  EXPECT_TRUE(interior_skip_applies(p));
+  FrameParams q = p;
+  q.skip_interior = false;
+  EXPECT_FALSE(interior_skip_applies(q));
+  q = p, q.z0_re = 1e-300;
+  EXPECT_FALSE(interior_skip_applies(q));   // z0 != 0: the orbit is another one
+  q = p, q.z0_im = -0.25;
+  EXPECT_FALSE(interior_skip_applies(q));
+  q = p, q.escape_radius = 1.9999999;
+  EXPECT_FALSE(interior_skip_applies(q));   // R < 2: interior orbits may pass |z| > R
+  q = p, q.escape_radius = 2.0;
+  EXPECT_TRUE(interior_skip_applies(q));
+  q = p, q.escape_radius = 1e150;
+  EXPECT_TRUE(interior_skip_applies(q));
+  q = julia_view(-2, 2, -2, 2, 10, 10, 100);
+  EXPECT_FALSE(interior_skip_applies(q));
+}
+
+TEST(InteriorSkip, TestIsConservative) {
+  // Clear cases.
+  for (auto [x, y] : {std::pair{0.0, 0.0}, {-1.0, 0.0}, {-0.5, 0.3}, {0.2, 0.0}, {-0.1, 0.6},
+                      {-1.2, 0.0}, {-0.8, 0.1}})
+    EXPECT_TRUE(mandelbrot_interior(x, y)) << x << " " << y;
+  for (auto [x, y] : {std::pair{0.25, 0.0}, {0.26, 0.0}, {-0.75, 0.0}, {-1.25, 0.0}, {-2.0, 0.0},
+                      {0.0, 0.7}, {-0.75, 0.1}, {0.3, 0.5}, {1e300, 1e300}, {-1e300, 0.0}})
+    EXPECT_FALSE(mandelbrot_interior(x, y)) << x << " " << y;
+  // The margin: cycle multiplier |lambda| <= 1 - kInteriorMargin is accepted, anything closer to
+  // the boundary (or on it, or outside) is not, all the way round both components.
+  const double d = kInteriorMargin;
+  for (int i = 0; i < 720; ++i) {
+    const double a = 2 * M_PI * (i + 0.5) / 720;
+    for (auto f : {cardioid_point, bulb_point}) {
+      auto [x, y] = f(1 - 1.01 * d, a);
+      EXPECT_TRUE(mandelbrot_interior(x, y)) << "inside the margin, angle " << a;
+      std::tie(x, y) = f(1 - 0.99 * d, a);
+      // The other component may still contain the point (near their contact point c = -3/4).
+      const bool other = f == cardioid_point ? std::hypot(x + 1, y) < 0.25 : false;
+      if (!other) {
+        EXPECT_FALSE(mandelbrot_interior(x, y)) << "in the margin, angle " << a;
+      }
+      std::tie(x, y) = f(1.0, a);
+      EXPECT_FALSE(mandelbrot_interior(x, y)) << "on the boundary, angle " << a;
+    }
+  }
+}
+
+TEST(InteriorSkip, AcceptedPointsNeverEscapeInALongRun) {
+  // The points the test accepts that are closest to the boundary (|lambda| = 1 - 1.01 margin),
+  // iterated by the reference for 200000 steps: none escapes (their orbits converge, slowly).
+  const double d = kInteriorMargin;
+  for (int i = 0; i < 48; ++i) {
+    const double a = 2 * M_PI * (i + 0.25) / 48;
+    for (auto f : {cardioid_point, bulb_point}) {
+      const auto [x, y] = f(1 - 1.01 * d, a);
+      ASSERT_TRUE(mandelbrot_interior(x, y));
+      EXPECT_EQ(iterate_point(0, 0, x, y, 200000, 4.0), 200000u) << x << " " << y;
+    }
+  }
+}
+
+TEST_P(Kernel, InteriorSkipMatchesBruteForceOnBoundaryViews) {
+  // Small views straddling the cardioid and bulb boundaries at several angles and zooms (pixels
+  // on both sides of the margin), with budgets large enough that slow interior orbits matter.
+  int n = 0;
+  for (double a : {0.0, 0.4, 1.0, 1.7, 2.2, 2.9, M_PI, 3.6, 5.0}) {
+    for (double w : {1e-2, 1e-4, 4e-6, 1e-9}) {
+      for (auto f : {cardioid_point, bulb_point}) {
+        const auto [x, y] = f(1.0, a);
+        expect_matches_scalar(mandel_view(x - w, x + w, y - w, y + w, 24, 9, 3000),
+                              "boundary view " + std::to_string(n++));
+      }
+    }
+  }
+  // The cusp (c = 1/4) and the contact point of cardioid and bulb (c = -3/4).
+  expect_matches_scalar(mandel_view(0.25 - 1e-3, 0.25 + 1e-3, -1e-3, 1e-3, 31, 17, 5000), "cusp");
+  expect_matches_scalar(mandel_view(-0.75 - 1e-3, -0.75 + 1e-3, -1e-3, 1e-3, 31, 17, 5000), "contact");
+  // Workload 2's view (58.5% of its pixels are in the cardioid) and the whole set.
+  expect_matches_scalar(mandel_view(-0.745, -0.735, 0.105, 0.115, 120, 40, 2000), "seahorse");
+  expect_matches_scalar(mandel_view(-2, 0.5, -1.25, 1.25, 150, 60, 1000), "whole set");
+}
+
+TEST_P(Kernel, InteriorSkipRespectsZ0AndEscapeRadius) {
+  // Where skipping must not apply, the counts are the brute-force ones (a skipped pixel would
+  // show max_iter where the reference escapes).
+  FrameParams p = mandel_view(-2, 0.5, -1.25, 1.25, 70, 33, 400);
+  for (auto [zr, zi] : {std::pair{0.3, 0.0}, {0.0, -0.2}, {1e-9, 0.0}, {0.5, 0.5}}) {
+    FrameParams q = p;
+    q.z0_re = zr, q.z0_im = zi;
+    expect_matches_scalar(q, "z0 " + std::to_string(zr) + " " + std::to_string(zi));
+  }
+  for (double r : {0.3, 1.0, 1.5, 1.9999999, 2.0, 2.0000001, 3.0, 1e3, 1e150}) {
+    FrameParams q = p;
+    q.escape_radius = r;
+    expect_matches_scalar(q, "radius " + std::to_string(r));
+  }
+  // With R < 2, points of the cardioid near c = -3/4 do pass |z| > R: skipping would be wrong.
+  FrameParams q = mandel_view(-0.8, -0.6, -0.1, 0.1, 40, 40, 500);
+  q.escape_radius = 0.6;
+  FrameParams brute = q;
+  brute.skip_interior = false;
+  const auto ref = render(brute, KernelKind::Scalar);
+  EXPECT_TRUE(std::any_of(ref.begin(), ref.end(), [&](std::uint32_t v) { return v < q.max_iter; }));
+  expect_matches_scalar(q, "radius 0.6 near -3/4");
+}
+
+// ---- escape tested every K steps, with replay ----
+
+TEST_P(Kernel, BlockedEscapeTestExactAroundMaxIter) {
+  // Views where escapes are rare (long bursts: the blocked test runs) and counts are spread
+  // widely, rendered with budgets just below, at and above many of their counts, so lanes hit the
+  // deadline and escape at every offset within a block, and at k = max_iter exactly.
+  const FrameParams base = mandel_view(-0.7453, -0.7447, 0.1097, 0.1103, 40, 6, 5000);
+  FrameParams brute = base;
+  brute.skip_interior = false;
+  const auto ref = render(brute, KernelKind::Scalar);
+  std::vector<std::uint32_t> counts;
+  for (std::uint32_t v : ref)
+    if (v > 20 && v < base.max_iter) counts.push_back(v);
+  ASSERT_GE(counts.size(), 30u);
+  std::sort(counts.begin(), counts.end());
+  counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
+  int n = 0;
+  for (std::size_t i = 0; i < counts.size(); i += std::max<std::size_t>(1, counts.size() / 12))
+    for (int delta : {-9, -8, -1, 0, 1, 2, 7, 8, 9}) {
+      FrameParams p = base;
+      p.max_iter = static_cast<std::uint32_t>(std::int64_t(counts[i]) + delta);
+      expect_matches_scalar(p, "max_iter " + std::to_string(p.max_iter));
+      ++n;
+    }
+  EXPECT_GE(n, 100);
+  // Julia views near the set's boundary: mostly slow escapes.
+  for (std::uint32_t mi : {500u, 1001u, 1007u}) {
+    FrameParams j = julia_view(-0.2, 0.2, -0.1, 0.1, 50, 8, mi);
+    j.c_re = -0.75, j.c_im = 0.11;  // near the cardioid boundary: orbits escape after hundreds of steps
+    expect_matches_scalar(j, "slow julia " + std::to_string(mi));
+  }
+}
+
+TEST_P(Kernel, BlockedEscapeTestOnlyWhereSafe) {
+  // |c| near or above R^2 - R: an escaped orbit may come back under R, so the kernels test every
+  // step there. Around c = -2 (R = 2) orbits sit at |z| = 2 for long; Julia sets with big |c|;
+  // Mandelbrot views reaching past |c| = 2; huge radii (orbits overflow to inf and NaN); a
+  // radius whose square overflows (nothing escapes).
+  expect_matches_scalar(mandel_view(-2 - 1e-6, -2 + 1e-6, -1e-6, 1e-6, 33, 11, 3000), "c near -2");
+  expect_matches_scalar(mandel_view(-2.2, 0.8, -1.6, 1.6, 64, 32, 800), "view past |c| = 2");
+  for (auto [cr, ci, r] : {std::tuple{-2.0, 0.0, 2.0}, {-1.99, 0.01, 2.0}, {2.0, 0.0, 2.0},
+                           {0.0, 2.0, 2.0}, {-5.9, 0.1, 3.0}, {-6.1, 0.0, 3.0}, {1.2, -1.3, 2.5},
+                           {-0.75, 0.11, 1e150}, {-0.75, 0.11, 1e100}, {0.3, 0.5, 1e160}}) {
+    FrameParams j = julia_view(-2.5, 2.5, -2.5, 2.5, 45, 13, 700);
+    j.c_re = cr, j.c_im = ci, j.escape_radius = r;
+    expect_matches_scalar(j, "julia c " + std::to_string(cr) + " " + std::to_string(ci) + " R " + std::to_string(r));
+    FrameParams m = mandel_view(-2.5, 1.0, -1.5, 1.5, 45, 13, 700);
+    m.escape_radius = r;
+    expect_matches_scalar(m, "mandelbrot R " + std::to_string(r));
+  }
+}
+
+TEST_P(Kernel, ManyLanesAndRowWidths) {
+  // Widths around the lane counts (32 for AVX2, 64 for AVX-512) and their multiples, on views
+  // with a mix of fast escapes, slow escapes and interior points.
+  for (std::uint32_t w : {31u, 32u, 33u, 63u, 64u, 65u, 127u, 128u, 129u, 200u, 513u}) {
+    expect_matches_scalar(julia_view(-1.8, 1.8, -1.8, 1.8, w, 3, 300), "julia width " + std::to_string(w));
+    expect_matches_scalar(mandel_view(-2, 0.5, -1.25, 1.25, w, 3, 300), "mandelbrot width " + std::to_string(w));
+    expect_matches_scalar(mandel_view(-0.745, -0.735, 0.105, 0.115, w, 2, 1000), "seahorse width " + std::to_string(w));
   }
 }
 

@@ -38,6 +38,7 @@ struct Config {
   std::uint32_t strip_rows = 0;     // rows per chunk; 0 = chosen from the frame width
   int compression_level = 1;        // deflate level 0..9 (0 = no deflate, shuffle only)
   std::string kernel = "auto";      // auto | scalar | avx2 | avx512
+  bool skip_interior = true;        // Mandelbrot: skip provably interior points (same counts)
   double progress_interval = 5.0;   // seconds between plain progress lines (non-terminal)
   bool overwrite = false;
   bool skip_disk_check = false;

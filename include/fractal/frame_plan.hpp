@@ -16,6 +16,9 @@ struct FrameParams {
   double z0_re = 0, z0_im = 0;               // Mandelbrot start value (unused for Julia)
   std::uint32_t max_iter = 0;
   double escape_radius = 2.0;
+  // Mandelbrot only: skip points that provably never escape (main cardioid, period-2 bulb; see
+  // kernel.hpp). Counts are identical either way; false forces brute-force iteration (benchmarks).
+  bool skip_interior = true;
 };
 
 // One FrameParams per frame: [frames]. Julia sweep: c_im(f) = c_im + inc * (f / (frames - 1)).

@@ -29,6 +29,28 @@ inline double pixel_y(const FrameParams& p, std::uint32_t i) {
   return p.ymax - (i + 0.5) * dy;
 }
 
+// ---- Mandelbrot interior skipping (FrameParams::skip_interior) ----
+// A pixel c inside the main cardioid or the period-2 bulb has an attracting fixed point / 2-cycle,
+// so its orbit from z0 = 0 never escapes (it stays within |z| <= 1.73): its count is max_iter.
+// The test is conservative: it accepts c only if the multiplier of the attracting cycle has
+// modulus <= 1 - kInteriorMargin (cardioid: |1 - sqrt(1 - 4c)|, bulb: |4(c + 1)|), so points on or
+// near the boundary, where the orbit converges slowly, are always iterated, and the test's own
+// rounding (~1e-15) cannot matter. Valid only for z0 = 0 and escape radius >= 2.
+inline constexpr double kInteriorMargin = 1.0 / 262144;  // 2^-18 = 3.8e-6
+// True when skipping applies to this frame: skip_interior, Mandelbrot, z0 = 0, R^2 >= 4.
+bool interior_skip_applies(const FrameParams& p);
+// The test for one point c (no other condition checked).
+bool mandelbrot_interior(double cx, double cy);
+// flags[j] = mandelbrot_interior(pixel_x(p, j), pixel_y(p, row)) for j < p.width; returns how many.
+std::uint32_t mark_interior_row(const FrameParams& p, std::uint32_t row, std::uint8_t* flags);
+
+// ---- Testing escape every K steps (SIMD kernels) ----
+// A lane may skip the escape test for a few steps and replay them from the saved state when the
+// test after the block fires, only if an escaped orbit provably stays escaped (so the test after
+// the block sees every escape inside it): R >= 2 and |c| <= R^2 - R, less a margin that covers
+// rounding. Returns the largest allowed |c|^2, or -1 where no c qualifies (R < 2, R^2 overflows).
+double blocked_c2_limit(double r2);
+
 // Renders row `row` of a frame into out[0 .. width) and returns the sum of its counts.
 // The row-level signature every variant implements.
 using RowKernel = std::uint64_t (*)(const FrameParams& p, std::uint32_t row, std::uint32_t* out);

@@ -44,7 +44,7 @@ OPTIONS = {
     "end-view-width": (POSITIVE, others(EC, "end-view-width")),
     "strip-rows": (INTEGER, []), "compression-level": (INTEGER, []), "progress-interval": (POSITIVE, []),
 }
-NON_NUMERIC = {"help", "print-config", "output", "overwrite", "fractal", "kernel", "skip-disk-check"}
+NON_NUMERIC = {"help", "print-config", "output", "overwrite", "fractal", "kernel", "skip-disk-check", "no-interior-skip"}
 
 
 def refused_values(name, kind):
