@@ -20,6 +20,8 @@ PACKAGES=(
   googletest libgtest-dev
   # Python readers used by tests and tools (Debian's, at /usr/bin/python3)
   python3 python3-numpy python3-h5py python3-matplotlib
+  # tests: a real one-node Slurm for jobs/slurm/ (tests/slurm), network namespaces (tests/multihost)
+  slurmctld slurmd slurm-client munge iproute2
 )
 
 SUDO=""
