@@ -22,8 +22,9 @@ PART = OUT + ".partial"
 
 SMALL_A = ["--fractal", "julia", "--width", "40", "--height", "30", "--max-iter", "60"]
 SMALL_B = ["--fractal", "mandelbrot", "--width", "48", "--height", "36", "--max-iter", "80"]
-# A job of a few seconds on 2 cores (about 1.5e10 iterations), for watching the file appear.
-LONG = ["--fractal", "julia", "--width", "1000", "--height", "1000", "--max-iter", "3000", "--frames", "12",
+# A job of a few seconds on 2 cores (about 6e10 iterations before interior shortcuts), for watching the
+# file appear and for killing it mid-way.
+LONG = ["--fractal", "julia", "--width", "1000", "--height", "1000", "--max-iter", "3000", "--frames", "48",
         "--c-im-increment", "0.3", "--xmin", "-0.5", "--xmax", "0.5", "--ymin", "-0.5", "--ymax", "0.5",
         "--progress-interval", "0.2"]
 
