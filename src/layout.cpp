@@ -46,10 +46,10 @@ std::optional<WorkItem> WorkQueue::next() {
   const std::uint64_t n = layout_.chunk_count();
   while (cursor_ < n && done_[cursor_]) ++cursor_;
   if (cursor_ >= n) return std::nullopt;
-  // Guided size: a quarter of each rank's fair share of what is left, at most 16 chunks or one
+  // Guided size: an eighth of each rank's fair share of what is left, at most 16 chunks or one
   // frame (whichever is more), rounded down to whole frames once it covers a frame.
   const std::uint64_t spf = layout_.strips_per_frame;
-  std::uint64_t size = std::max<std::uint64_t>(1, left_ / (4 * static_cast<std::uint64_t>(ranks_)));
+  std::uint64_t size = std::max<std::uint64_t>(1, left_ / (8 * static_cast<std::uint64_t>(ranks_)));
   size = std::min<std::uint64_t>(size, std::max<std::uint64_t>(16, spf));
   if (size >= spf) {
     size = size / spf * spf;
