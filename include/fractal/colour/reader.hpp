@@ -27,22 +27,33 @@ struct FileInfo {
 
 class CountsReader {
  public:
+  // Walks the file's metadata in a forked child first (see probe() in reader.cpp), unless
+  // set_isolation(false) was called.
   explicit CountsReader(const std::string& path);
+  // Isolation of the first metadata walk in a child process (default on), and how long the child
+  // may go without progress before it counts as hung (default 10 s). For tests.
+  static void set_isolation(bool on, double silence_limit_s = 10);
   const FileInfo& info() const { return info_; }
   // Frame f: counts [height, width] and per-row missing flags [height] (rows of chunks that are
   // not on disk; only possible in a partial file).
   void read_frame(std::uint64_t f, std::vector<std::uint32_t>& counts, std::vector<std::uint8_t>& missing);
 
  private:
-  bool read_frame_raw(std::uint64_t f, std::vector<std::uint32_t>& counts, const std::vector<std::uint8_t>& missing);
-  void read_frame_hdf5(std::uint64_t f, std::vector<std::uint32_t>& counts);
+  CountsReader() = default;
+  static void probe(const std::string& path);
+  void open(const std::string& path);
+  void check_chunks(std::uint64_t f);
+  void beat() const;  // progress for probe()
+  void read_frame_raw(std::uint64_t f, std::vector<std::uint32_t>& counts, const std::vector<std::uint8_t>& missing);
 
   FileInfo info_;
-  bool raw_chunks_ = false, deflated_ = false;  // chunks in fractal-render's own filter pipeline
+  unsigned filter_bit_[3] = {0, 0, 0};  // shuffle, deflate, fletcher32: its bit in a chunk's filter mask, 0 = absent
+  bool big_endian_ = false;             // counts stored big-endian (not by fractal-render)
   std::vector<std::uint8_t> stored_, scratch_;  // one chunk as stored / inflated
   std::vector<std::uint32_t> chunk_;            // [strip_rows, width] one decoded chunk
+  std::vector<hsize_t> chunk_bytes_;            // [strips_per_frame] stored sizes of the frame's chunks
+  int heartbeat_fd_ = -1;                       // in probe()'s child: the pipe to the parent
   H5Handle file_, counts_;
-  std::vector<std::uint16_t> narrow_;  // [height, width] read buffer for uint16 files
 };
 
 }  // namespace fractal::colour
