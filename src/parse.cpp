@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "fractal/error.hpp"
@@ -9,7 +10,20 @@
 namespace fractal {
 
 namespace {
-std::string quote(const std::string& s) { return "'" + s + "'"; }
+// The value as typed, but control characters escaped, so an error stays one line.
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (unsigned char ch : s) {
+    if (ch < 0x20 || ch == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
+      out += buf;
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  return out + "'";
+}
 
 }  // namespace
 
