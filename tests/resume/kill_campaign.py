@@ -30,7 +30,7 @@ def extra(p):
     p.add_argument("--long", action="store_true", help="skip (exit 77) unless FRACTAL_RESUME_LONG=1")
     p.add_argument("--abandon", action="store_true",
                    help="also: a stop signal while an item takes minutes ends the job within 30 s, exit 3")
-    p.add_argument("--frames", type=int, default=24, help="frames of the animation (24: about 4 s at -np 3)")
+    p.add_argument("--frames", type=int, default=48, help="frames of the animation (48: about 4 s at -np 3)")
 
 
 args = E.parse_args(extra)
@@ -121,10 +121,10 @@ if args.runs:
 
 # ---- kill/resume cycles on one job -----------------------------------------------------------
 if args.cycles:
-    # A longer job (4x the frames): after a kill the other ranks go on for up to ~2 s until mpirun
-    # ends them, so each cycle must leave plenty of work for the next.
-    JOB_C = R.sweep(frames=4 * args.frames)
-    CHUNKS_C = 4 * CHUNKS
+    # A longer job (6x the frames): after a kill the other ranks go on for up to ~2 s until mpirun
+    # ends them (several hundred chunks), so each cycle must leave plenty of work for the next.
+    JOB_C = R.sweep(frames=6 * args.frames)
+    CHUNKS_C = 6 * CHUNKS
     ref_c, ref_c_secs = R.reference(args, JOB_C, name="ref-cycles.h5")
     clean()
     kept = []
