@@ -3,6 +3,8 @@
 // --help, and resolved_text() round trips.
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <bit>
 #include <cctype>
 #include <cmath>
@@ -53,31 +55,8 @@ std::string join(const Args& args) {
   return s;
 }
 
-// A fresh directory for this test's files, removed when the test ends.
-struct ScopedDir {
-  fs::path path;
-  ScopedDir(const ScopedDir&) = delete;
-  ScopedDir& operator=(const ScopedDir&) = delete;
-  explicit ScopedDir(fs::path p) : path(std::move(p)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~ScopedDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  operator const fs::path&() const { return path; }
-  fs::path operator/(const std::string& name) const { return path / name; }
-};
-
-ScopedDir test_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = std::string(info->test_suite_name()) + "_" + info->name();
-  for (char& ch : name)
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return ScopedDir(fs::path(::testing::TempDir()) /
-                   ("fractal_config_" + std::to_string(::getpid()) + "_" + name));
-}
+using fractal::test::ScopedDir;
+ScopedDir test_dir() { return fractal::test::test_dir("fractal_config"); }
 
 std::string write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path);
