@@ -149,8 +149,9 @@ if args.cycles:
 # ---- a stop while the items in flight take minutes --------------------------------------------
 if args.abandon:
     clean()
-    # Two frames, one chunk each, of about 4.5e11 iterations: minutes per item on any core.
-    heavy = ["--fractal", "julia", "--width", "1500", "--height", "1500", "--max-iter", "200000",
+    # Two frames, one chunk each, of about 4.5e12 iterations: minutes per item even for the fastest
+    # kernel, so both are still in flight when the 20 s grace period ends.
+    heavy = ["--fractal", "julia", "--width", "1500", "--height", "1500", "--max-iter", "2000000",
              "--strip-rows", "1500", "--xmin", "-0.5", "--xmax", "0.5", "--ymin", "-0.5", "--ymax", "0.5",
              "--frames", "2", "-o", OUT]
     job = R.Job(args, heavy, np=2)
