@@ -94,7 +94,9 @@ po::options_description make_options() {
       ("overwrite", flag(), "start afresh: discard an interrupted run's journal and replace an existing OUT.h5 (default: resume the same job, refuse another)");
   po::options_description fr("Fractal");
   fr.add_options()
-      ("fractal", s()->value_name("NAME"), "julia | mandelbrot (default: julia)")
+      ("fractal", s()->value_name("NAME"), "julia | mandelbrot (default: julia): which of z0 and c is the pixel")
+      ("family", s()->value_name("NAME"), "multibrot | burning-ship | tricorn: z' = f(z) + c with f = z^d, (|x|+i|y|)^2, conj(z)^2 (default: multibrot; with --power 2 the classic sets)")
+      ("power", s()->value_name("D"), "multibrot degree d in z^d + c, 2..8 (default: 2)")
       ("c-re", s()->value_name("X"), "Julia: real part of c (default: -0.62772)")
       ("c-im", s()->value_name("Y"), "Julia: imaginary part of c, frame 0 of a sweep (default: -0.42193); alias --c-imag-initial")
       ("z0-re", s()->value_name("X"), "Mandelbrot: real part of z0 (default: 0)")
@@ -112,7 +114,11 @@ po::options_description make_options() {
       ("view-width", s()->value_name("W"), "view width; its height follows the image's aspect ratio")
       ("width", s()->value_name("PX"), "image width in pixels, 1..65536 (default: 1024, or from --height and the view's aspect)")
       ("height", s()->value_name("PX"), "image height in pixels, 1..65536 (default: from the width and the view's aspect)")
-      ("num-steps", s()->value_name("PX"), "workload 1 alias: width = height = PX");
+      ("num-steps", s()->value_name("PX"), "workload 1 alias: width = height = PX")
+      ("rotation", s()->value_name("DEG"), "rotate the view counter-clockwise about its centre by DEG degrees (default: 0)")
+      ("supersample", s()->value_name("K"), "anti-aliasing: render K x K samples per pixel, 1..16, all stored (the file is K*width x K*height; fractal-colour averages them back); default 1")
+      ("preview", flag(), "quick look: at most --preview-size pixels across, a quarter of the iterations (at least 100), no supersampling")
+      ("preview-size", s()->value_name("PX"), "--preview: longest side in pixels, 16..4096 (default: 320)");
   po::options_description anim("Animation");
   anim.add_options()
       ("frames", s()->value_name("N"), "number of frames, 1..1000000 (default: 1); alias --num-frames")
@@ -122,6 +128,10 @@ po::options_description make_options() {
       ("end-center-re", s()->value_name("X"), "pan/zoom: centre of the last frame's view, real part")
       ("end-center-im", s()->value_name("Y"), "pan/zoom: centre of the last frame's view, imaginary part")
       ("end-view-width", s()->value_name("W"), "pan/zoom: width of the last frame's view (interpolated geometrically)");
+  po::options_description extra("Optional data (float32 datasets beside /counts; off by default)");
+  extra.add_options()
+      ("smooth", flag(), "also store /smooth: the continuous (normalised) escape value, for band-free colouring (fractal-colour --norm smooth)")
+      ("distance", flag(), "also store /distance: the exterior distance estimate, for boundary lines (multibrot family only)");
   po::options_description run("Run and storage (never change the counts)");
   run.add_options()
       ("strip-rows", s()->value_name("N"), "rows per HDF5 chunk, 1..65536 (default: about 256 KiB per chunk)")
@@ -131,7 +141,7 @@ po::options_description make_options() {
       ("progress-interval", s()->value_name("S"), "seconds between progress lines when stdout is not a terminal (default: 5)")
       ("skip-disk-check", flag(), "do not refuse a job whose uncompressed size exceeds the free disk space");
   po::options_description all;
-  all.add(gen).add(fr).add(view).add(anim).add(run);
+  all.add(gen).add(fr).add(view).add(anim).add(extra).add(run);
   // Hidden: the positional config file and workload 1's remaining aliases.
   return all;
 }
@@ -163,9 +173,16 @@ std::string describe(const po::error& e) {
 
 }  // namespace
 
+std::uint32_t preview_max_iter(std::uint32_t m) {
+  const std::uint32_t quarter = m / 4 + (m % 4 != 0);
+  return std::min(m, std::max<std::uint32_t>(100, quarter));
+}
+
 std::string Config::resolved_text() const {
   std::ostringstream os;
   os << "fractal = " << fractal_name(fractal) << "\n";
+  os << "family = " << family_name(family) << "\n";
+  if (family == Family::Multibrot) os << "power = " << power << "\n";
   if (fractal == Fractal::Julia) {
     os << "c-re = " << fmt(c_re) << "\nc-im = " << fmt(c_im) << "\n";
     os << "c-im-increment = " << fmt(c_im_increment) << "\n";
@@ -176,6 +193,10 @@ std::string Config::resolved_text() const {
   os << "xmin = " << fmt(view.xmin) << "\nxmax = " << fmt(view.xmax) << "\n";
   os << "ymin = " << fmt(view.ymin) << "\nymax = " << fmt(view.ymax) << "\n";
   os << "width = " << width << "\nheight = " << height << "\n";
+  if (rotation != 0) os << "rotation = " << fmt(rotation) << "\n";
+  if (supersample != 1) os << "supersample = " << supersample << "\n";
+  if (smooth) os << "smooth = true\n";
+  if (distance) os << "distance = true\n";
   os << "frames = " << frames << "\nfps = " << fmt(fps) << "\n";
   if (end_view) {
     os << "end-center-re = " << fmt(end_center_re) << "\n";
@@ -273,6 +294,17 @@ ParseResult parse_config(int argc, const char* const* argv) {
     else if (v->text == "mandelbrot") c.fractal = Fractal::Mandelbrot;
     else bad_value("fractal", "julia or mandelbrot", v->text);
   }
+  if (auto v = L.get("family")) {
+    if (v->text == "multibrot") c.family = Family::Multibrot;
+    else if (v->text == "burning-ship") c.family = Family::BurningShip;
+    else if (v->text == "tricorn") c.family = Family::Tricorn;
+    else bad_value("family", "multibrot, burning-ship or tricorn", v->text);
+  }
+  if (auto v = integer("power", kMinPower, kMaxPower)) {
+    if (c.family != Family::Multibrot)
+      throw UsageError(std::string("--power applies only to --family multibrot (this job is ") + family_name(c.family) + ")");
+    c.power = static_cast<std::uint32_t>(*v);
+  }
   require_fractal("c-re", Fractal::Julia);
   require_fractal("c-im", Fractal::Julia);
   require_fractal("c-im-increment", Fractal::Julia);
@@ -335,11 +367,41 @@ ParseResult parse_config(int argc, const char* const* argv) {
   }
   c.width = static_cast<std::uint32_t>(*w);
   c.height = static_cast<std::uint32_t>(*h);
-  // Every pixel centre must be a distinct, finite point (DESIGN.md pixel mapping).
-  const double dx = (c.view.xmax - c.view.xmin) / c.width, dy = (c.view.ymax - c.view.ymin) / c.height;
+  if (auto v = num("rotation", -1e6, 1e6)) c.rotation = *v;
+  c.smooth = L.flag("smooth");
+  c.distance = L.flag("distance");
+  if (c.distance && c.family != Family::Multibrot)
+    throw UsageError(std::string("--distance applies only to --family multibrot (the distance estimate needs a complex derivative; this job is ") +
+                     family_name(c.family) + ")");
+  c.preview = L.flag("preview");
+  std::uint64_t preview_size = 320;
+  if (auto v = integer("preview-size", 16, 4096)) {
+    if (!c.preview) throw UsageError("--preview-size applies only with --preview");
+    preview_size = *v;
+  }
+  if (auto v = integer("supersample", 1, 16)) c.supersample = static_cast<std::uint32_t>(*v);
+  if (c.preview) {
+    // Same view and path, fewer pixels (aspect kept), no supersampling; frame_plan.cpp cuts the
+    // iteration budget (preview_max_iter).
+    const std::uint32_t longest = std::max(c.width, c.height);
+    if (longest > preview_size) {
+      const double f = static_cast<double>(preview_size) / longest;
+      c.width = static_cast<std::uint32_t>(std::max<long long>(1, std::llround(c.width * f)));
+      c.height = static_cast<std::uint32_t>(std::max<long long>(1, std::llround(c.height * f)));
+    }
+    c.supersample = 1;
+    // A quarter of the iterations, at least 100 (never more than asked): preview_max_iter.
+    c.max_iter = preview_max_iter(c.max_iter);
+  }
+  if (std::uint64_t{c.width} * c.supersample > 65536 || std::uint64_t{c.height} * c.supersample > 65536)
+    throw UsageError("--supersample " + std::to_string(c.supersample) + " makes the stored grid " +
+                     std::to_string(std::uint64_t{c.width} * c.supersample) + "x" +
+                     std::to_string(std::uint64_t{c.height} * c.supersample) + " samples; at most 65536 each way");
+  // Every pixel (sample) centre must be a distinct, finite point (DESIGN.md pixel mapping).
+  const double dx = (c.view.xmax - c.view.xmin) / c.sample_width(), dy = (c.view.ymax - c.view.ymin) / c.sample_height();
   if (!(dx > 0) || !(dy > 0) || c.view.xmin + 0.5 * dx == c.view.xmin + 1.5 * dx ||
       c.view.ymax - 0.5 * dy == c.view.ymax - 1.5 * dy)
-    throw UsageError("the view is too narrow for " + std::to_string(c.width) + "x" + std::to_string(c.height) +
+    throw UsageError("the view is too narrow for " + std::to_string(c.sample_width()) + "x" + std::to_string(c.sample_height()) +
                      " pixels in double precision (pixel centres coincide)");
 
   // Animation.
@@ -364,7 +426,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
     c.end_center_re = cx;
     c.end_center_im = cy;
     c.end_view_width = vw;
-    const double edx = vw / c.width;
+    const double edx = vw / c.sample_width();
     if (!(c.end_view->xmin < c.end_view->xmax) || cx - vw / 2 + 0.5 * edx == cx - vw / 2 + 1.5 * edx)
       throw UsageError("--end-view-width " + fmt(vw) + " is too narrow for " + std::to_string(c.width) + " pixels in double precision");
   }
@@ -381,10 +443,11 @@ ParseResult parse_config(int argc, const char* const* argv) {
 
   // Sizes: frames x width x height x bytes cannot overflow 64 bits within the limits above
   // (1e6 x 65536^2 x 4 < 2^64); one frame of counts must fit in this node's memory.
-  const std::uint64_t frame_bytes = std::uint64_t{c.width} * c.height * c.count_bytes();
+  const std::uint64_t frame_bytes = std::uint64_t{c.sample_width()} * c.sample_height() * c.count_bytes();
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   if (pages > 0 && page > 0 && frame_bytes > static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page))
     throw UsageError("--width " + std::to_string(c.width) + " x --height " + std::to_string(c.height) +
+                     (c.supersample > 1 ? " x --supersample^2 " + std::to_string(c.supersample * c.supersample) : std::string()) +
                      ": one frame of counts (" + std::to_string(frame_bytes) + " bytes) exceeds this node's memory");
   if (!c.print_config && c.output.empty()) throw UsageError("--output (-o OUT.h5) is required");
   return result;

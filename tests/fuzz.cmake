@@ -17,7 +17,10 @@ set(FRACTAL_SANITIZE_FLAGS -fsanitize=address,undefined -fsanitize=float-cast-ov
 add_executable(config_fuzz fuzz/config_fuzz.cpp)
 target_link_libraries(config_fuzz PRIVATE fractal_core)
 # ... and the sanitized one, from the same sources as fractal_core's config parts.
-add_executable(config_fuzz_asan fuzz/config_fuzz.cpp ${PROJECT_SOURCE_DIR}/src/config.cpp ${PROJECT_SOURCE_DIR}/src/parse.cpp)
+# Every source parse_config needs (keep in step with src/config.cpp's includes).
+set(FRACTAL_CONFIG_SOURCES ${PROJECT_SOURCE_DIR}/src/config.cpp ${PROJECT_SOURCE_DIR}/src/parse.cpp
+    ${PROJECT_SOURCE_DIR}/src/family.cpp ${PROJECT_SOURCE_DIR}/src/keyframes.cpp)
+add_executable(config_fuzz_asan fuzz/config_fuzz.cpp ${FRACTAL_CONFIG_SOURCES})
 target_include_directories(config_fuzz_asan PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/generated)
 target_compile_options(config_fuzz_asan PRIVATE ${FRACTAL_SANITIZE_FLAGS})
 target_link_options(config_fuzz_asan PRIVATE -fsanitize=address,undefined)
@@ -76,9 +79,9 @@ if(FRACTAL_CLANGXX)
   add_custom_command(OUTPUT ${_lf}
     COMMAND ${FRACTAL_CLANGXX} -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -DFRACTAL_LIBFUZZER
             -I${PROJECT_SOURCE_DIR}/include -I${PROJECT_BINARY_DIR}/generated
-            ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/config_fuzz.cpp ${PROJECT_SOURCE_DIR}/src/config.cpp
-            ${PROJECT_SOURCE_DIR}/src/parse.cpp $<TARGET_FILE:Boost::program_options> -o ${_lf}
-    DEPENDS fuzz/config_fuzz.cpp fuzz/fuzz_common.hpp ${PROJECT_SOURCE_DIR}/src/config.cpp ${PROJECT_SOURCE_DIR}/src/parse.cpp
+            ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/config_fuzz.cpp ${FRACTAL_CONFIG_SOURCES}
+            $<TARGET_FILE:Boost::program_options> -o ${_lf}
+    DEPENDS fuzz/config_fuzz.cpp fuzz/fuzz_common.hpp ${FRACTAL_CONFIG_SOURCES}
     COMMENT "Building config_fuzz_libfuzzer with ${FRACTAL_CLANGXX}"
     VERBATIM)
   add_custom_target(config_fuzz_libfuzzer DEPENDS ${_lf})

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "fractal/family.hpp"
+
 namespace fractal {
 
 enum class Fractal { Julia, Mandelbrot };
@@ -18,14 +20,26 @@ struct Bounds {
 struct Config {
   // What to iterate.
   Fractal fractal = Fractal::Julia;
+  Family family = Family::Multibrot;        // --family (family.hpp); multibrot with power 2 = classic
+  std::uint32_t power = 2;                  // --power: multibrot degree 2..8
   double c_re = -0.62772, c_im = -0.42193;  // Julia parameter (frame 0 of a sweep)
   double z0_re = 0.0, z0_im = 0.0;          // Mandelbrot start value
   std::uint32_t max_iter = 256;
   double escape_radius = 2.0;
 
-  // Image size in pixels and the first frame's view.
+  // Image size in pixels (output pixels; with supersampling the stored grid is K times larger
+  // each way: sample_width/sample_height) and the first frame's view.
   std::uint32_t width = 0, height = 0;
   Bounds view;
+  double rotation = 0.0;            // --rotation: degrees, counter-clockwise about the view centre
+  std::uint32_t supersample = 1;    // --supersample K: K x K samples per output pixel, all stored
+  std::uint32_t sample_width() const { return width * supersample; }
+  std::uint32_t sample_height() const { return height * supersample; }
+
+  // Optional float32 datasets next to /counts (never change the counts).
+  bool smooth = false;              // --smooth: /smooth, the continuous escape value
+  bool distance = false;            // --distance: /distance, the exterior distance estimate
+  bool preview = false;             // --preview: small, low-iteration version (see config.cpp)
 
   // Animation: frame count and fps (stored for fractal-colour).
   std::uint64_t frames = 1;
@@ -66,5 +80,10 @@ struct ParseResult {
 // line naming the option and the value for anything invalid: unknown options, trailing junk,
 // NaN/inf/out-of-range numbers, inconsistent views, sizes that overflow.
 ParseResult parse_config(int argc, const char* const* argv);
+
+// --preview's iteration budget for a budget m: a quarter (rounded up), at least 100, at most m.
+// Applied at parse time to every budget of the job (max-iter, keyframes, growth rule), so the
+// resolved configuration of a preview reproduces the preview itself.
+std::uint32_t preview_max_iter(std::uint32_t m);
 
 }  // namespace fractal

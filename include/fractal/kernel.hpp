@@ -2,6 +2,7 @@
 // The escape-time kernel: pure functions from a frame's parameters and a row range to counts.
 // No MPI, HDF5, globals or I/O here. Every variant gives counts bit-identical to the scalar
 // reference, which follows DESIGN.md's arithmetic literally.
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -27,6 +28,22 @@ inline double pixel_x(const FrameParams& p, std::uint32_t j) {
 inline double pixel_y(const FrameParams& p, std::uint32_t i) {
   const double dy = (p.ymax - p.ymin) / p.height;
   return p.ymax - (i + 0.5) * dy;
+}
+// The point of pixel (row i, column j) for any frame: DESIGN.md's mapping when the frame is not
+// rotated; otherwise that point rotated about the view's centre (docs/FORMAT.md "Rotation"):
+//   cx = 0.5 * (xmin + xmax), cy = 0.5 * (ymin + ymax), u = x_j - cx, v = y_i - cy
+//   x = cx + fma(cos, u, -(sin * v)),  y = cy + fma(sin, u, cos * v)
+inline void pixel_point(const FrameParams& p, std::uint32_t i, std::uint32_t j, double& x, double& y) {
+  const double px = pixel_x(p, j), py = pixel_y(p, i);
+  if (!p.rotated()) {
+    x = px;
+    y = py;
+    return;
+  }
+  const double cx = 0.5 * (p.xmin + p.xmax), cy = 0.5 * (p.ymin + p.ymax);
+  const double u = px - cx, v = py - cy;
+  x = cx + std::fma(p.rot_cos, u, -(p.rot_sin * v));
+  y = cy + std::fma(p.rot_sin, u, p.rot_cos * v);
 }
 
 // ---- Mandelbrot interior skipping (FrameParams::skip_interior) ----

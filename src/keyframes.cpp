@@ -1,0 +1,2 @@
+// Keyframed animation paths (keyframes.hpp).
+#include "fractal/frame_plan.hpp"
