@@ -5,6 +5,7 @@ extern "C" {
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -41,9 +42,27 @@ void print_info(const FileInfo& in) {
   std::printf("complete      %s (%llu of %llu chunks on disk)\n", in.complete ? "yes" : "NO",
               static_cast<unsigned long long>(in.chunks_done()), static_cast<unsigned long long>(in.chunk_done.size()));
   std::printf("fractal       %s, escape radius %g\n", in.fractal.c_str(), in.escape_radius);
+  if (in.family == "multibrot") std::printf("family        multibrot, power %u\n", in.power);
+  else std::printf("family        %s\n", in.family.c_str());
   std::printf("frames        %llu of %ux%u pixels, %s counts, %g fps, %u rows per chunk\n",
               static_cast<unsigned long long>(in.frames), in.width, in.height, in.count_bytes == 2 ? "uint16" : "uint32",
               in.fps, in.strip_rows);
+  std::printf("supersample   %u", in.supersample);
+  if (in.supersample > 1)
+    std::printf(" (%ux%u samples per pixel of a %ux%u image; colouring averages them by default)", in.supersample,
+                in.supersample, in.output_width, in.output_height);
+  std::printf("\n");
+  double rmin = 0, rmax = 0;
+  if (!in.rotation.empty()) {
+    rmin = *std::min_element(in.rotation.begin(), in.rotation.end());
+    rmax = *std::max_element(in.rotation.begin(), in.rotation.end());
+  }
+  if (rmin == rmax) std::printf("rotation      %.17g degrees\n", rmin);
+  else std::printf("rotation      %.17g .. %.17g degrees\n", rmin, rmax);
+  std::string extra;
+  if (in.has_smooth) extra += " /smooth";
+  if (in.has_distance) extra += " /distance";
+  std::printf("optional data%s\n", extra.empty() ? "  none" : (" " + extra).c_str());
   const std::uint64_t last = in.frames - 1;
   for (std::uint64_t f : {std::uint64_t{0}, last}) {
     std::printf("frame %-7llu view [%.17g, %.17g] x [%.17g, %.17g], max_iter %u", static_cast<unsigned long long>(f),
@@ -84,11 +103,19 @@ int run(const ColourOptions& o) {
     print_info(in);
     return kExitOk;
   }
+  // Data the chosen colouring needs must be in the file: a usage error (render with the option).
+  Normalizer norm(o.norm);
+  if (norm.uses_smooth() && !in.has_smooth)
+    throw UsageError(std::string("--norm ") + norm_name(o.norm.norm) + " needs /smooth in '" + o.input + "'; render with --smooth");
+  if (o.boundary > 0 && !in.has_distance)
+    throw UsageError("--boundary needs /distance in '" + o.input + "'; render with --distance");
+  // A supersampled file is averaged back to its output size unless --downscale says otherwise.
+  const std::uint32_t block = o.downscale_given ? o.downscale : in.supersample;
   if (!in.complete && !o.allow_partial)
     throw RuntimeError("'" + o.input + "' is incomplete (" + std::to_string(in.chunks_done()) + " of " +
                        std::to_string(in.chunk_done.size()) + " chunks); finish the render or pass --allow-partial");
   // Per frame: counts (4 B/pixel) + float RGB (12 B) + 8-bit RGB (3 B), plus a downscaled copy.
-  const long double frame_bytes = static_cast<long double>(in.width) * in.height * 19 * 1.5L;
+  const long double frame_bytes = static_cast<long double>(in.width) * in.height * (19 + 8) * 1.5L;
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   if (pages > 0 && page > 0 && frame_bytes > static_cast<long double>(pages) * page / 2)
     throw RuntimeError("'" + o.input + "': frames of " + std::to_string(in.width) + "x" + std::to_string(in.height) +
@@ -96,8 +123,8 @@ int run(const ColourOptions& o) {
   const std::vector<std::uint64_t> sel = select_frames(o.frames, in.frames);
   if (!o.png.empty() && sel.size() != 1)
     throw UsageError("--png writes one frame but " + std::to_string(sel.size()) + " are selected; use --png-dir or --frames N");
-  if (in.width % o.downscale || in.height % o.downscale)
-    throw UsageError("--downscale " + std::to_string(o.downscale) + " must divide the image size " + std::to_string(in.width) + "x" + std::to_string(in.height));
+  if (in.width % block || in.height % block)
+    throw UsageError("--downscale " + std::to_string(block) + " must divide the image size " + std::to_string(in.width) + "x" + std::to_string(in.height));
   if (!o.png.empty()) refuse_existing(o.png, o.overwrite);
   if (!o.video.empty()) refuse_existing(o.video, o.overwrite);
   if (!o.png_dir.empty()) {
@@ -109,7 +136,8 @@ int run(const ColourOptions& o) {
 
   const Colormap cmap = o.cmap_file.empty() ? Colormap::named(o.cmap) : Colormap::from_file(o.cmap_file);
   const RGB interior = parse_colour(o.interior, cmap.at(1.0), cmap.at(0.0));
-  Normalizer norm(o.norm);
+  const RGB boundary = parse_colour(o.boundary_colour, cmap.at(1.0), cmap.at(0.0), "boundary-colour");
+  std::vector<float> smooth, distance;  // [height, width] of the current frame, when used
   std::vector<std::uint32_t> counts;  // [height, width] of the current frame
   std::vector<std::uint8_t> missing;  // [height]
   Progress progress(o.progress_interval, stdout);
@@ -125,7 +153,7 @@ int run(const ColourOptions& o) {
   if (!o.video.empty()) {
     VideoSettings vs = o.video_settings;
     if (!o.fps_given) vs.fps = in.fps;
-    video = std::make_unique<VideoEncoder>(o.video, in.width / o.downscale, in.height / o.downscale, vs);
+    video = std::make_unique<VideoEncoder>(o.video, in.width / block, in.height / block, vs);
   }
   const bool pngs = !o.png.empty() || !o.png_dir.empty();
   const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
@@ -149,14 +177,27 @@ int run(const ColourOptions& o) {
     auto frame = std::make_shared<ColouredFrame>();
     frame->png_path = !o.png.empty() ? o.png : !o.png_dir.empty() ? png_name(o.png_dir, f, in.frames) : "";
     frame->png16 = o.png16;
-    if (o.downscale == 1 && !o.png16 && in.max_iter[f] <= kMaxTableIter) {
+    ExtraColouring extra;
+    if (norm.uses_smooth()) {
+      reader.read_smooth(f, smooth, missing);
+      extra.smooth = smooth;
+    }
+    if (o.boundary > 0) {
+      reader.read_distance(f, distance, missing);
+      extra.distance = distance;
+      extra.boundary_below = o.boundary * ((in.xmax[f] - in.xmin[f]) / in.width);  // W sample spacings
+      extra.boundary = boundary;
+    }
+    const bool counts_only = extra.smooth.empty() && extra.distance.empty();
+    if (block == 1 && !o.png16 && in.max_iter[f] <= kMaxTableIter && counts_only) {
       // Fast path: one colour table per frame, then a table lookup per pixel.
       colour_frame8(counts, in.width, in.height, colour_table8(in.max_iter[f], f, norm, cmap, interior), missing,
                     kMissingColour, frame->rgb8);
     } else {
       ImageF img = downscale(
-          colour_frame(counts, in.width, in.height, in.max_iter[f], f, norm, cmap, interior, missing, kMissingColour),
-          o.downscale);
+          colour_frame(counts, in.width, in.height, in.max_iter[f], f, norm, cmap, interior, missing, kMissingColour,
+                       counts_only ? nullptr : &extra),
+          block);
       if (video || !o.png16) frame->rgb8 = {img.width, img.height, to_rgb8(img)};
       if (o.png16) frame->rgbf = std::move(img);
     }

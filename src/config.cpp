@@ -127,7 +127,17 @@ po::options_description make_options() {
       ("c-im-increment", s()->value_name("D"), "Julia sweep: c_im goes linearly from --c-im to --c-im + D over the frames, both ends included (default: 0); alias --c-imag-increment")
       ("end-center-re", s()->value_name("X"), "pan/zoom: centre of the last frame's view, real part")
       ("end-center-im", s()->value_name("Y"), "pan/zoom: centre of the last frame's view, imaginary part")
-      ("end-view-width", s()->value_name("W"), "pan/zoom: width of the last frame's view (interpolated geometrically)");
+      ("end-view-width", s()->value_name("W"), "pan/zoom: width of the last frame's view (interpolated geometrically)")
+      ("key", po::value<std::vector<std::string>>()->value_name("\"ITEMS\""),
+       "keyframe, repeatable: \"frame=N|time=S [center=RE,IM] [width=W] [rotation=DEG] [c=RE,IM|c-polar=R,DEG] [max-iter=N]\"; "
+       "frames = last key frame + 1 unless --frames/--duration; keys given here replace the config file's (docs/ANIMATION.md)")
+      ("interp", s()->value_name("MODE"), "keyframes: linear | ease | cubic (monotone, no overshoot) for the width, rotation, c and max-iter tracks (default: cubic)")
+      ("interp-center", s()->value_name("MODE"), "keyframes: zoom | linear | ease | cubic for the centre (default: zoom: a point stays put on screen while the width changes)")
+      ("interp-width", s()->value_name("MODE"), "keyframes: linear | ease | cubic for the width, in log space (linear = constant zoom speed; default: --interp)")
+      ("interp-rotation", s()->value_name("MODE"), "keyframes: linear | ease | cubic for the rotation (default: --interp)")
+      ("interp-c", s()->value_name("MODE"), "keyframes: linear | ease | cubic for c (re, im or R, DEG; default: --interp)")
+      ("interp-max-iter", s()->value_name("MODE"), "keyframes: linear | ease | cubic for max-iter (default: --interp)")
+      ("max-iter-growth", s()->value_name("G"), "keyframes: max_iter(f) = round(max-iter + G x log10(w(0) / w(f))), G >= 0 iterations per decade of zoom (not with max-iter= keys)");
   po::options_description extra("Optional data (float32 datasets beside /counts; off by default)");
   extra.add_options()
       ("smooth", flag(), "also store /smooth: the continuous (normalised) escape value, for band-free colouring (fractal-colour --norm smooth)")
@@ -171,6 +181,127 @@ std::string describe(const po::error& e) {
   return msg;
 }
 
+// --interp* option `name`: one of the modes, or `dflt` when not given.
+Interp interp_option(const Lookup& L, const std::string& name, Interp dflt, bool allow_zoom) {
+  auto v = L.get(name);
+  if (!v) return dflt;
+  for (Interp m : {Interp::Linear, Interp::Ease, Interp::Cubic, Interp::Zoom})
+    if (v->text == interp_name(m) && (allow_zoom || m != Interp::Zoom)) return m;
+  throw UsageError("--" + name + " must be " + (allow_zoom ? "zoom, linear, ease or cubic" : "linear, ease or cubic") +
+                   ", got '" + v->text + "'" + (v->source.empty() ? "" : " (in " + v->source + ")"));
+}
+
+// --key, --interp*, --max-iter-growth (docs/ANIMATION.md): fills c.path, adjusts c.frames, checks
+// every key, and sets c.max_iter_peak. Runs after the view, sizes, --preview and --frames/--fps.
+void parse_keyframes(Config& c, const po::variables_map& cli, const po::variables_map& file,
+                     const std::string& cfg_path, const Lookup& L, bool any_end, bool frames_given) {
+  std::vector<std::string> texts;
+  std::string src;  // where the keys came from ("" = command line)
+  if (cli.count("key")) {
+    texts = cli["key"].as<std::vector<std::string>>();
+  } else if (file.count("key")) {
+    texts = file["key"].as<std::vector<std::string>>();
+    src = cfg_path;
+  }
+  c.max_iter_peak = c.max_iter;
+  if (texts.empty()) {
+    for (const char* n : {"interp", "interp-center", "interp-width", "interp-rotation", "interp-c", "interp-max-iter",
+                          "max-iter-growth"})
+      if (L.has(n)) throw UsageError(std::string("--") + n + " applies only to a keyframed animation (--key)");
+    return;
+  }
+  const auto in_src = [&](const std::string& m) { return src.empty() ? m : m + " (in " + src + ")"; };
+  if (L.has("c-im-increment"))
+    throw UsageError(in_src("--key and --c-im-increment cannot be combined: a keyframed job takes c from its c= or c-polar= keys"));
+  if (any_end) {
+    const char* end = L.has("end-center-re") ? "end-center-re" : L.has("end-center-im") ? "end-center-im" : "end-view-width";
+    throw UsageError(in_src(std::string("--key and --") + end +
+                            " cannot be combined: a keyframed job takes its views from its center= and width= keys"));
+  }
+  KeyframePath& path = c.path;
+  std::vector<Keyframe> keys;
+  std::vector<std::optional<bool>> polar(texts.size());
+  try {
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      keys.push_back(parse_key(texts[i], c.fps, polar[i]));
+      if (keys.back().c_a && c.fractal != Fractal::Julia)
+        throw UsageError("--key '" + texts[i] + "': " + (*polar[i] ? "c-polar" : "c") +
+                         " applies only to --fractal julia (this job is " + fractal_name(c.fractal) + ")");
+    }
+    merge_keys(path, keys, polar, texts);
+  } catch (const UsageError& e) {
+    throw UsageError(in_src(e.what()));
+  }
+  path.center = interp_option(L, "interp-center", Interp::Zoom, true);
+  const Interp all = interp_option(L, "interp", Interp::Cubic, false);
+  path.width = interp_option(L, "interp-width", all, false);
+  path.rotation = interp_option(L, "interp-rotation", all, false);
+  path.c = interp_option(L, "interp-c", all, false);
+  path.max_iter = interp_option(L, "interp-max-iter", all, false);
+  if (auto v = L.get("max-iter-growth")) {
+    double g = 0;
+    try {
+      g = parse_double("max-iter-growth", v->text, 0.0, 1e9);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string(e.what()) + (v->source.empty() ? "" : " (in " + v->source + ")"));
+    }
+    if (path.has_max_iter()) {
+      std::string key;
+      for (std::size_t i = 0; i < keys.size(); ++i)
+        if (keys[i].max_iter && key.empty()) key = texts[i];
+      throw UsageError("--max-iter-growth and a --key with max-iter= cannot be combined (--key '" + key + "')");
+    }
+    path.max_iter_growth = g;
+  }
+  if (c.preview) {  // the resolved config is the preview job (preview_max_iter)
+    for (Keyframe& k : path.keys)
+      if (k.max_iter) k.max_iter = preview_max_iter(*k.max_iter);
+    if (path.max_iter_growth) *path.max_iter_growth /= 4;
+  }
+  const std::uint64_t need = path.last_frame() + 1;
+  if (frames_given) {
+    if (c.frames < need) {
+      const char* opt = L.has("duration") ? "--duration" : "--frames";
+      throw UsageError(std::string(opt) + " gives " + std::to_string(c.frames) + " frames but the last --key is at frame " +
+                       std::to_string(need - 1) + " (at least " + std::to_string(need) + " frames needed)");
+    }
+  } else {
+    c.frames = need;
+  }
+  // Every width key must resolve the sample grid around every centre the path visits (the centre
+  // keys, or the base centre): the interpolation never leaves the keys' range.
+  std::vector<std::pair<double, double>> centres;
+  for (const Keyframe& k : path.keys)
+    if (k.center_re) centres.emplace_back(*k.center_re, *k.center_im);
+  if (centres.empty()) centres.emplace_back(0.5 * (c.view.xmin + c.view.xmax), 0.5 * (c.view.ymin + c.view.ymax));
+  const std::vector<std::string> canon = path.key_texts();
+  std::vector<double> widths;
+  for (const Keyframe& k : path.keys)
+    if (k.width) widths.push_back(*k.width);
+  if (widths.empty()) widths.push_back(c.view.xmax - c.view.xmin);
+  for (std::size_t i = 0; i < path.keys.size(); ++i) {
+    const bool has_w = path.keys[i].width.has_value(), has_c = path.keys[i].center_re.has_value();
+    if (!has_w && !has_c) continue;
+    for (const double w : has_w ? std::vector<double>{*path.keys[i].width} : widths) {
+      for (const auto& [cx, cy] : has_w ? centres : std::vector<std::pair<double, double>>{{*path.keys[i].center_re, *path.keys[i].center_im}}) {
+        const double h = w * static_cast<double>(c.height) / static_cast<double>(c.width);
+        const Bounds b{cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2};
+        const double dx = (b.xmax - b.xmin) / c.sample_width(), dy = (b.ymax - b.ymin) / c.sample_height();
+        if (!(dx > 0) || !(dy > 0) || b.xmin + 0.5 * dx == b.xmin + 1.5 * dx || b.ymax - 0.5 * dy == b.ymax - 1.5 * dy)
+          throw UsageError(in_src("--key '" + canon[i] + "': width " + fmt(w) + " around centre " + fmt(cx) + "," + fmt(cy) +
+                                  " is too narrow for " + std::to_string(c.sample_width()) + "x" +
+                                  std::to_string(c.sample_height()) + " pixels in double precision (pixel centres coincide)"));
+      }
+    }
+  }
+  // The largest per-frame max_iter: the budget is a monotone function of one track (max-iter keys,
+  // or the width for the growth rule), whose extremes lie at its keys, so frame 0 and the key
+  // frames suffice.
+  const PathEvaluator eval(path, path_base(c));
+  c.max_iter_peak = eval.at(0).max_iter;
+  for (const Keyframe& k : path.keys) c.max_iter_peak = std::max(c.max_iter_peak, eval.at(k.frame).max_iter);
+}
+
 }  // namespace
 
 std::uint32_t preview_max_iter(std::uint32_t m) {
@@ -185,7 +316,7 @@ std::string Config::resolved_text() const {
   if (family == Family::Multibrot) os << "power = " << power << "\n";
   if (fractal == Fractal::Julia) {
     os << "c-re = " << fmt(c_re) << "\nc-im = " << fmt(c_im) << "\n";
-    os << "c-im-increment = " << fmt(c_im_increment) << "\n";
+    if (path.empty()) os << "c-im-increment = " << fmt(c_im_increment) << "\n";
   } else {
     os << "z0-re = " << fmt(z0_re) << "\nz0-im = " << fmt(z0_im) << "\n";
   }
@@ -202,6 +333,15 @@ std::string Config::resolved_text() const {
     os << "end-center-re = " << fmt(end_center_re) << "\n";
     os << "end-center-im = " << fmt(end_center_im) << "\n";
     os << "end-view-width = " << fmt(end_view_width) << "\n";
+  }
+  if (!path.empty()) {
+    for (const std::string& k : path.key_texts()) os << "key = " << k << "\n";
+    os << "interp-center = " << interp_name(path.center) << "\n";
+    os << "interp-width = " << interp_name(path.width) << "\n";
+    os << "interp-rotation = " << interp_name(path.rotation) << "\n";
+    if (fractal == Fractal::Julia) os << "interp-c = " << interp_name(path.c) << "\n";
+    os << "interp-max-iter = " << interp_name(path.max_iter) << "\n";
+    if (path.max_iter_growth) os << "max-iter-growth = " << fmt(*path.max_iter_growth) << "\n";
   }
   if (strip_rows) os << "strip-rows = " << strip_rows << "\n";
   os << "compression-level = " << compression_level << "\n";
@@ -359,6 +499,11 @@ ParseResult parse_config(int argc, const char* const* argv) {
     c.view = {cx - vw / 2, cx + vw / 2, cy - vh / 2, cy + vh / 2};
     if (!(c.view.xmin < c.view.xmax) || !(c.view.ymin < c.view.ymax))
       throw UsageError("--view-width " + fmt(vw) + " is too small to resolve around centre " + fmt(cx) + "," + fmt(cy));
+    // The bounds are what --print-config writes back: they must be valid --xmin.. values too.
+    if (std::max({std::fabs(c.view.xmin), std::fabs(c.view.xmax), std::fabs(c.view.ymin), std::fabs(c.view.ymax)}) > L6)
+      throw UsageError("--center-re " + fmt(cx) + " --center-im " + fmt(cy) + " --view-width " + fmt(vw) +
+                       " reach beyond the coordinate limit 1e6 (view [" + fmt(c.view.xmin) + ", " + fmt(c.view.xmax) +
+                       "] x [" + fmt(c.view.ymin) + ", " + fmt(c.view.ymax) + "])");
   } else {
     const double aspect = (c.view.ymax - c.view.ymin) / (c.view.xmax - c.view.xmin);
     if (!w && !h) w = 1024;
@@ -381,8 +526,8 @@ ParseResult parse_config(int argc, const char* const* argv) {
   }
   if (auto v = integer("supersample", 1, 16)) c.supersample = static_cast<std::uint32_t>(*v);
   if (c.preview) {
-    // Same view and path, fewer pixels (aspect kept), no supersampling; frame_plan.cpp cuts the
-    // iteration budget (preview_max_iter).
+    // Same view and path, fewer pixels (aspect kept), no supersampling, a quarter of every
+    // iteration budget (preview_max_iter; keyframe budgets in parse_keyframes).
     const std::uint32_t longest = std::max(c.width, c.height);
     if (longest > preview_size) {
       const double f = static_cast<double>(preview_size) / longest;
@@ -406,6 +551,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
 
   // Animation.
   if (auto f = num("fps", 0.0, 1000.0, true)) c.fps = *f;
+  const bool frames_given = L.has("frames") || L.has("duration");
   if (auto n = integer("frames", 1, 1000000)) c.frames = *n;
   if (auto d = num("duration", 0.0, 1e7, true)) {
     const double n = std::round(*d * c.fps);
@@ -430,6 +576,8 @@ ParseResult parse_config(int argc, const char* const* argv) {
     if (!(c.end_view->xmin < c.end_view->xmax) || cx - vw / 2 + 0.5 * edx == cx - vw / 2 + 1.5 * edx)
       throw UsageError("--end-view-width " + fmt(vw) + " is too narrow for " + std::to_string(c.width) + " pixels in double precision");
   }
+
+  parse_keyframes(c, cli, file, cfg_path, L, any_end, frames_given);
 
   // Run settings.
   if (auto v = integer("strip-rows", 1, 65536)) c.strip_rows = static_cast<std::uint32_t>(*v);

@@ -2,9 +2,64 @@
 
 #include <cmath>
 
+#include "fractal/keyframes.hpp"
+
 namespace fractal {
 
+namespace {
+
+// What every frame shares, whatever the path.
+void fill_common(const Config& cfg, FrameParams& p) {
+  p.fractal = cfg.fractal;
+  p.family = cfg.family;
+  p.power = cfg.power;
+  p.width = cfg.width;
+  p.height = cfg.height;
+  p.c_re = cfg.c_re;
+  p.c_im = cfg.c_im;
+  p.z0_re = cfg.z0_re;
+  p.z0_im = cfg.z0_im;
+  p.max_iter = cfg.max_iter;
+  p.escape_radius = cfg.escape_radius;
+  p.skip_interior = cfg.skip_interior;
+  p.rotation = cfg.rotation;
+  rotation_cos_sin(cfg.rotation, p.rot_cos, p.rot_sin);
+}
+
+// Keyframed path (docs/ANIMATION.md).
+std::vector<FrameParams> plan_keyframes(const Config& cfg) {
+  std::vector<FrameParams> frames(cfg.frames);  // [frames]
+  const KeyframePath& path = cfg.path;
+  const Bounds& v0 = cfg.view;
+  const PathEvaluator eval(path, path_base(cfg));
+  const bool view_keys = path.has_center() || path.has_width();
+  for (std::uint64_t f = 0; f < cfg.frames; ++f) {
+    FrameParams& p = frames[f];
+    fill_common(cfg, p);
+    const PathPoint q = eval.at(f);
+    if (view_keys) {
+      const double w = q.width;
+      const double h = w * static_cast<double>(cfg.height) / static_cast<double>(cfg.width);
+      p.xmin = q.center_re - w / 2; p.xmax = q.center_re + w / 2;
+      p.ymin = q.center_im - h / 2; p.ymax = q.center_im + h / 2;
+    } else {
+      p.xmin = v0.xmin; p.xmax = v0.xmax; p.ymin = v0.ymin; p.ymax = v0.ymax;
+    }
+    p.rotation = q.rotation;
+    rotation_cos_sin(q.rotation, p.rot_cos, p.rot_sin);
+    if (cfg.fractal == Fractal::Julia) {
+      p.c_re = q.c_re;
+      p.c_im = q.c_im;
+    }
+    p.max_iter = q.max_iter;
+  }
+  return frames;
+}
+
+}  // namespace
+
 std::vector<FrameParams> plan_frames(const Config& cfg) {
+  if (!cfg.path.empty()) return plan_keyframes(cfg);
   std::vector<FrameParams> frames(cfg.frames);  // [frames]
   const double n1 = cfg.frames > 1 ? static_cast<double>(cfg.frames - 1) : 1.0;
   const Bounds& v0 = cfg.view;
@@ -13,16 +68,8 @@ std::vector<FrameParams> plan_frames(const Config& cfg) {
   for (std::uint64_t f = 0; f < cfg.frames; ++f) {
     const double t = static_cast<double>(f) / n1;
     FrameParams& p = frames[f];
-    p.fractal = cfg.fractal;
-    p.width = cfg.width;
-    p.height = cfg.height;
-    p.c_re = cfg.c_re;
+    fill_common(cfg, p);
     p.c_im = cfg.c_im + cfg.c_im_increment * t;
-    p.z0_re = cfg.z0_re;
-    p.z0_im = cfg.z0_im;
-    p.max_iter = cfg.max_iter;
-    p.escape_radius = cfg.escape_radius;
-    p.skip_interior = cfg.skip_interior;
     if (!cfg.end_view || f == 0) {
       p.xmin = v0.xmin; p.xmax = v0.xmax; p.ymin = v0.ymin; p.ymax = v0.ymax;
     } else if (f + 1 == cfg.frames) {

@@ -19,12 +19,16 @@ namespace {
 // sides of a comparison go through the same text.
 struct Recorded {
   std::string fractal;
+  std::string family = "multibrot";
+  std::uint32_t power = 2, supersample = 1;   // width/height below: output pixels
+  bool smooth = false, distance = false;      // /smooth, /distance stored
   std::uint32_t width = 0, height = 0, strip_rows = 0;
   std::uint64_t frames = 0;
   unsigned count_bytes = 2;
   int compression_level = 0;
   double fps = 0, escape_radius = 0, z0_re = NAN, z0_im = NAN;   // z0: NaN for Julia
   std::vector<double> xmin, xmax, ymin, ymax, c_re, c_im;         // [frames]; c: NaN for Mandelbrot
+  std::vector<double> rotation, rot_cos, rot_sin;                 // [frames]
   std::vector<std::uint32_t> max_iter;                            // [frames]
 };
 
@@ -51,6 +55,8 @@ std::string frame_table_hash(const Recorded& r) {
   for (const auto* col : {&r.xmin, &r.xmax, &r.ymin, &r.ymax, &r.c_re, &r.c_im})
     for (double v : *col) add(bits(v));
   for (std::uint32_t v : r.max_iter) add(v);
+  for (const auto* col : {&r.rotation, &r.rot_cos, &r.rot_sin})
+    for (double v : *col) add(bits(v));
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
@@ -65,8 +71,13 @@ JobIdentity identity_of(const Recorded& r) {
                                    : "none";
   return {
       {"fractal", "--fractal", r.fractal},
+      {"family", "--family", r.family},
+      {"power", "--power", std::to_string(r.power)},
       {"width", "--width", std::to_string(r.width)},
       {"height", "--height", std::to_string(r.height)},
+      {"supersample", "--supersample", std::to_string(r.supersample)},
+      {"smooth", "--smooth", r.smooth ? "true" : "false"},
+      {"distance", "--distance", r.distance ? "true" : "false"},
       {"frames", "--frames", std::to_string(r.frames)},
       {"max-iter", "--max-iter", any ? std::to_string(r.max_iter[0]) : "none"},
       {"data-type", "the count data type", r.count_bytes == 2 ? "uint16" : "uint32"},
@@ -152,6 +163,11 @@ JobIdentity job_identity(const Config& cfg, const std::vector<FrameParams>& fram
   const bool julia = cfg.fractal == Fractal::Julia;
   Recorded r;
   r.fractal = fractal_name(cfg.fractal);
+  r.family = family_name(cfg.family);
+  r.power = cfg.family == Family::Multibrot ? cfg.power : 2u;  // as store.cpp records it
+  r.supersample = cfg.supersample;
+  r.smooth = cfg.smooth;
+  r.distance = cfg.distance;
   r.width = cfg.width;
   r.height = cfg.height;
   r.strip_rows = layout.strip_rows;
@@ -170,6 +186,9 @@ JobIdentity job_identity(const Config& cfg, const std::vector<FrameParams>& fram
     r.c_re.push_back(julia ? p.c_re : NAN);
     r.c_im.push_back(julia ? p.c_im : NAN);
     r.max_iter.push_back(p.max_iter);
+    r.rotation.push_back(p.rotation);
+    r.rot_cos.push_back(p.rot_cos);
+    r.rot_sin.push_back(p.rot_sin);
   }
   return identity_of(r);
 }
@@ -208,7 +227,7 @@ FinishedFile read_finished_file(const std::string& path) {
     if (!f) throw NotFinished{"cannot be opened as HDF5"};
     if (read_string_attr(f.get(), "format") != "fractal-hpc") throw NotFinished{"not a fractal-hpc file"};
     if (read_attr<std::int32_t>(f.get(), "format_version", H5T_NATIVE_INT32) != kFormatVersion)
-      throw NotFinished{"another format_version"};
+      throw NotFinished{"another format_version (this fractal-render writes " + std::to_string(kFormatVersion) + ")"};
     if (read_attr<std::int32_t>(f.get(), "complete", H5T_NATIVE_INT32) != 1) throw NotFinished{"complete != 1"};
 
     H5Handle counts(H5Dopen2(f.get(), "counts", H5P_DEFAULT), H5Dclose);
@@ -216,8 +235,13 @@ FinishedFile read_finished_file(const std::string& path) {
     const hid_t c = counts.get();
     Recorded r;
     r.fractal = read_string_attr(c, "fractal");
-    r.width = read_attr<std::uint32_t>(c, "width", H5T_NATIVE_UINT32);
-    r.height = read_attr<std::uint32_t>(c, "height", H5T_NATIVE_UINT32);
+    r.family = read_string_attr(c, "family");
+    r.power = read_attr<std::uint32_t>(c, "power", H5T_NATIVE_UINT32);
+    r.supersample = read_attr<std::uint32_t>(c, "supersample", H5T_NATIVE_UINT32);
+    r.width = read_attr<std::uint32_t>(c, "output_width", H5T_NATIVE_UINT32);  // width/height: the samples
+    r.height = read_attr<std::uint32_t>(c, "output_height", H5T_NATIVE_UINT32);
+    r.smooth = H5Lexists(f.get(), "smooth", H5P_DEFAULT) > 0;
+    r.distance = H5Lexists(f.get(), "distance", H5P_DEFAULT) > 0;
     r.frames = read_attr<std::uint64_t>(c, "frames", H5T_NATIVE_UINT64);
     if (r.frames > 1000000) throw NotFinished{"implausible frame count"};
     r.fps = read_attr<double>(c, "fps", H5T_NATIVE_DOUBLE);
@@ -243,6 +267,9 @@ FinishedFile read_finished_file(const std::string& path) {
     r.c_re = read_column<double>(g.get(), "c_re", H5T_NATIVE_DOUBLE, r.frames);
     r.c_im = read_column<double>(g.get(), "c_im", H5T_NATIVE_DOUBLE, r.frames);
     r.max_iter = read_column<std::uint32_t>(g.get(), "max_iter", H5T_NATIVE_UINT32, r.frames);
+    r.rotation = read_column<double>(g.get(), "rotation", H5T_NATIVE_DOUBLE, r.frames);
+    r.rot_cos = read_column<double>(g.get(), "rotation_cos", H5T_NATIVE_DOUBLE, r.frames);
+    r.rot_sin = read_column<double>(g.get(), "rotation_sin", H5T_NATIVE_DOUBLE, r.frames);
     FinishedFile out;
     out.identity = parse_identity_text(identity_text(identity_of(r)));
     out.verification_hash = read_attr<std::uint64_t>(c, "verification_hash", H5T_NATIVE_UINT64);

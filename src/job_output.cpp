@@ -67,15 +67,17 @@ JobOutput::JobOutput(const Config& cfg, const std::vector<FrameParams>& frames, 
   file_ = std::make_unique<OutputFile>(cfg, frames, layout, command_line, created);
   // Every intact record goes back into the fresh HDF5 file, bytes as they are. A chunk recorded
   // twice (never written so, but harmless) is simply written again.
-  journal_->replay([&](const JournalChunk& c) { file_->write_chunk(c.index, c.bytes, c.hash, c.iterations); });
+  journal_->replay([&](const JournalChunk& c) {
+    file_->write_chunk(c.index, c.bytes, c.hash, c.iterations, c.smooth, c.distance);
+  });
   resumed_ = file_->chunks_done();
   if (resumed_ > 0) check_disk_space(cfg, layout, layout.chunk_count() - resumed_);
   last_file_state_ = now_s();
 }
 
 void JobOutput::write_chunk(const EncodedChunk& c) {
-  journal_->append(JournalChunk{c.index, c.hash, c.iterations, c.bytes});
-  file_->write_chunk(c.index, c.bytes, c.hash, c.iterations);
+  journal_->append(JournalChunk{c.index, c.hash, c.iterations, c.bytes, c.smooth, c.distance});
+  file_->write_chunk(c.index, c.bytes, c.hash, c.iterations, c.smooth, c.distance);
 }
 
 void JobOutput::checkpoint(bool file_state) {

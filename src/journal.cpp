@@ -19,12 +19,15 @@ namespace {
 
 // File header: magic, version, header text length, chunk count, text, CRC-32 of all before, zero.
 constexpr char kMagic[8] = {'F', 'R', 'A', 'C', 'T', 'J', 'N', 'L'};
-constexpr std::uint32_t kVersion = 1;
+// Version 2: a record's payload starts with the sizes of its planes (counts, smooth, distance, a
+// zero word), then the planes. Version 1 (counts only, the payload is the counts plane) is read too.
+constexpr std::uint32_t kVersion = 2;
+constexpr std::uint32_t kPlaneTable = 16;  // bytes of the version-2 plane size table
 constexpr std::uint32_t kMaxHeaderText = 16u << 20;
 // Record: head, payload, tail. Little-endian, as the machines that run this are.
 constexpr std::uint32_t kRecordMagic = 0x4b4e4843;  // "CHNK"
 constexpr std::uint32_t kRecordEnd = 0x2e444e45;    // "END."
-constexpr std::uint32_t kMaxChunkBytes = 128u << 20;  // chunks are at most 64 MiB of counts
+constexpr std::uint32_t kMaxChunkBytes = 3 * (128u << 20);  // three planes of at most 64 MiB raw each
 
 struct FileHead {
   char magic[8];
@@ -99,7 +102,7 @@ Journal::Journal(std::string path, int fd) : path_(std::move(path)), fd_(fd), li
 
 Journal::Journal(Journal&& o) noexcept
     : path_(std::move(o.path_)), fd_(o.fd_), header_(std::move(o.header_)), chunk_count_(o.chunk_count_),
-      end_(o.end_), dirty_(o.dirty_), limit_(o.limit_) {
+      end_(o.end_), dirty_(o.dirty_), limit_(o.limit_), version_(o.version_) {
   o.fd_ = -1;
 }
 
@@ -113,6 +116,7 @@ Journal& Journal::operator=(Journal&& o) noexcept {
     end_ = o.end_;
     dirty_ = o.dirty_;
     limit_ = o.limit_;
+    version_ = o.version_;
     o.fd_ = -1;
   }
   return *this;
@@ -132,6 +136,7 @@ Journal Journal::create(const std::string& path, const std::string& header, std:
   Journal j(path, fd);
   j.header_ = header;
   j.chunk_count_ = chunk_count;
+  j.version_ = kVersion;
   FileHead h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
   h.version = kVersion;
@@ -156,7 +161,7 @@ std::optional<Journal> Journal::open(const std::string& path) {
   Journal j(path, fd);
   FileHead h{};
   if (!read_at(fd, &h, sizeof h, 0, path) || std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 ||
-      h.version != kVersion || h.text_bytes > kMaxHeaderText)
+      (h.version != 1 && h.version != kVersion) || h.text_bytes > kMaxHeaderText)
     return std::nullopt;
   std::string text(h.text_bytes, '\0');
   RecordTail t{};
@@ -166,6 +171,7 @@ std::optional<Journal> Journal::open(const std::string& path) {
   if (t.crc != crc32(crc32(0, &h, sizeof h), text.data(), text.size()) || t.end != 0) return std::nullopt;
   j.header_ = std::move(text);
   j.chunk_count_ = h.chunk_count;
+  j.version_ = h.version;
   j.end_ = sizeof h + j.header_.size() + sizeof t;
   return j;
 }
@@ -184,7 +190,17 @@ std::uint64_t Journal::replay(const std::function<void(const JournalChunk&)>& vi
         !read_at(fd_, &t, sizeof t, end_ + sizeof h + payload.size(), path_))
       break;
     if (t.end != kRecordEnd || t.crc != crc32(crc32(0, &h, sizeof h), payload.data(), payload.size())) break;
-    visit(JournalChunk{h.index, h.hash, h.iterations, payload});
+    if (version_ == 1) {
+      visit(JournalChunk{h.index, h.hash, h.iterations, payload});
+    } else {
+      std::uint32_t n[4] = {0, 0, 0, 0};
+      if (payload.size() < kPlaneTable) break;
+      std::memcpy(n, payload.data(), sizeof n);
+      if (std::uint64_t{n[0]} + n[1] + n[2] + kPlaneTable != payload.size() || n[3] != 0) break;
+      const std::span<const std::uint8_t> all(payload);
+      visit(JournalChunk{h.index, h.hash, h.iterations, all.subspan(kPlaneTable, n[0]),
+                         all.subspan(kPlaneTable + n[0], n[1]), all.subspan(kPlaneTable + n[0] + n[1], n[2])});
+    }
     end_ += sizeof h + payload.size() + sizeof t;
     ++records;
   }
@@ -199,12 +215,27 @@ std::uint64_t Journal::replay(const std::function<void(const JournalChunk&)>& vi
 }
 
 void Journal::append(const JournalChunk& c) {
-  const RecordHead h{kRecordMagic, static_cast<std::uint32_t>(c.bytes.size()), c.index, c.hash, c.iterations};
-  const RecordTail t{crc32(crc32(0, &h, sizeof h), c.bytes.data(), c.bytes.size()), kRecordEnd};
-  std::vector<std::uint8_t> buf(sizeof h + c.bytes.size() + sizeof t);  // one write: one record
-  std::memcpy(buf.data(), &h, sizeof h);
-  std::memcpy(buf.data() + sizeof h, c.bytes.data(), c.bytes.size());
-  std::memcpy(buf.data() + sizeof h + c.bytes.size(), &t, sizeof t);
+  // This process writes version 2 only (create()); a version 1 journal is never appended to,
+  // because its identity lacks the keys this version records (the job is refused first).
+  if (version_ != kVersion) throw RuntimeError("the journal '" + path_ + "' has version " + std::to_string(version_) +
+                                               "; this fractal-render appends only to version " + std::to_string(kVersion));
+  const std::uint32_t n[4] = {static_cast<std::uint32_t>(c.bytes.size()), static_cast<std::uint32_t>(c.smooth.size()),
+                              static_cast<std::uint32_t>(c.distance.size()), 0};
+  const std::size_t payload = kPlaneTable + c.bytes.size() + c.smooth.size() + c.distance.size();
+  const RecordHead h{kRecordMagic, static_cast<std::uint32_t>(payload), c.index, c.hash, c.iterations};
+  std::vector<std::uint8_t> buf(sizeof h + payload + sizeof(RecordTail));  // one write: one record
+  std::uint8_t* p = buf.data();
+  std::memcpy(p, &h, sizeof h);
+  p += sizeof h;
+  std::memcpy(p, n, sizeof n);
+  p += sizeof n;
+  for (const auto& plane : {c.bytes, c.smooth, c.distance}) {
+    if (plane.empty()) continue;
+    std::memcpy(p, plane.data(), plane.size());
+    p += plane.size();
+  }
+  const RecordTail t{crc32(0, buf.data(), sizeof h + payload), kRecordEnd};
+  std::memcpy(p, &t, sizeof t);
   int e = limit_ && end_ + buf.size() > limit_ ? ENOSPC : write_at(fd_, buf.data(), buf.size(), end_);
   if (e) {
     if (ftruncate(fd_, static_cast<off_t>(end_)) != 0) {

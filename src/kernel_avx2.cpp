@@ -3,11 +3,16 @@
 // turned into lane bitmasks with movemask; an escaping lane's step number is kept as the minimum
 // over the burst of (escaped now ? step : +inf), as AVX2 has no masked stores worth using; with 16
 // registers the compiler keeps x and y of the 8 vectors in registers and takes c from memory
-// (measured: 8 vectors beat 4 and 6 on Zen 5 even so).
+// (measured: 8 vectors beat 4 and 6 on Zen 5 even so). Families and rotated views as there: the step
+// (classic, burning ship, tricorn, z^d) and which parts of c are per lane (CMode) are template
+// arguments; z^d runs 4 vectors in flight (a, b, x, y of 4 vectors fill the 16 registers; 8 measured
+// no faster). The argument that the blocked escape test stays exact for every family is in
+// kernel_avx512.cpp.
 //
-// Counts are bit-identical to the scalar reference (iterate_point): DESIGN.md's roundings exactly.
+// Counts are bit-identical to the scalar reference (render_row_scalar): family_step's roundings.
 // Everything using AVX2/FMA carries the target attribute and nothing shared is inlined into it, so
 // the -march=x86-64-v2 binary still runs on CPUs without AVX2 (dispatch checks first).
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -24,55 +29,108 @@ namespace fractal {
 namespace {
 
 constexpr int kW = 4;          // doubles per __m256d
-constexpr int kNV = 8;         // vectors interleaved (measured best of 4, 6, 8)
-constexpr int kL = kW * kNV;   // lanes in flight (one bit each in the masks below)
+constexpr int kMaxNV = 8;      // most vectors interleaved (measured best of 4, 6, 8 for z^2)
+constexpr int kL = kW * kMaxNV;  // most lanes in flight (one bit each in the masks below)
 constexpr int kK = 8;          // steps per block when escape is tested every kK steps (4, 8, 16)
-constexpr int kMinDead = 8;    // done lanes that end a burst (measured: 4, 8, 16, 32)
 constexpr std::uint64_t kMinStepsPerEscape = 3 * kK;  // blocked tests pay off above this
 using Mask = std::uint64_t;  // bit l <-> lane l
 static_assert(kL <= 64);
 constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
+
+// The step's arithmetic (family.hpp, family_step): Classic = multibrot d = 2, Power = multibrot
+// d >= 3 (d at run time: Regs::power). Blocked escape tests are exact for all (kernel_avx512.cpp).
+enum class Step { Classic, Ship, Tricorn, Power };
+// Which parts of c are per lane: Julia-type (c uniform), Mandelbrot-type (c_re per lane, c_im the
+// row's), Mandelbrot-type rotated (both per lane).
+enum class CMode { Julia, Row, Lane };
+
+// Vectors in flight per variant (z^d keeps a and b live besides x and y).
+constexpr int nv_for(Step st, CMode) { return st == Step::Power ? 4 : 8; }
 
 // Lane state lives in memory between bursts; the hot loop keeps it in registers.
 struct Lanes {
   alignas(32) double x[kL];
   alignas(32) double y[kL];
   alignas(32) double cr[kL];   // Mandelbrot: the pixel's x (Julia: unused, c is uniform)
+  alignas(32) double ci[kL];   // rotated Mandelbrot: the pixel's y (else unused, c_im is uniform)
   alignas(32) double esc[kL];  // step counter value at which the lane escaped (if it did)
   alignas(32) std::uint64_t start[kL];  // step counter value when this lane's pixel started
   std::uint32_t pix[kL];       // pixel index j of this lane (valid while active)
 };
 
-// c_im is the same for every lane (Julia: the frame's c; Mandelbrot: the row's y), and so is c_re
-// for Julia (UniCr): fewer registers, so more vectors fit in flight.
+// Uniform parts of c live in cru / ciu.
+template <int NV>
 struct Regs {
-  __m256d x[kNV], y[kNV], cr[kNV];
-  __m256d cru, ci;
+  __m256d x[NV], y[NV], cr[NV], ci[NV];
+  __m256d cru, ciu;
+  int power;  // Step::Power: the degree d
 };
 
-// One step of every lane, DESIGN.md's roundings.
-template <bool UniCr>
-FRACTAL_INLINE void step(Regs& v) {
+// c_re and c_im of vector i.
+template <CMode CM, int NV>
+FRACTAL_INLINE __m256d cre(const Regs<NV>& v, int i) {
+  if constexpr (CM == CMode::Julia) return v.cru;
+  else return v.cr[i];
+}
+template <CMode CM, int NV>
+FRACTAL_INLINE __m256d cim(const Regs<NV>& v, int i) {
+  if constexpr (CM == CMode::Lane) return v.ci[i];
+  else return v.ciu;
+}
+
+// One step of every lane: family_step's roundings exactly.
+template <Step ST, CMode CM, int NV>
+FRACTAL_INLINE void step(Regs<NV>& v) {
+  if constexpr (ST == Step::Power) {
+    __m256d a[NV], b[NV];
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) {
-    const __m256d t = _mm256_fmadd_pd(v.x[i], v.x[i], UniCr ? v.cru : v.cr[i]);      // x*x + c_re
-    const __m256d yn = _mm256_fmadd_pd(_mm256_add_pd(v.x[i], v.x[i]), v.y[i], v.ci);  // 2xy + c_im
-    v.x[i] = _mm256_fnmadd_pd(v.y[i], v.y[i], t);                                   // t - y*y
-    v.y[i] = yn;
+    for (int i = 0; i < NV; ++i) a[i] = v.x[i], b[i] = v.y[i];
+    for (int k = 1; k < v.power; ++k) {  // w <- w * z, d - 1 times
+#pragma GCC unroll 8
+      for (int i = 0; i < NV; ++i) {
+        const __m256d na = _mm256_fmsub_pd(a[i], v.x[i], _mm256_mul_pd(b[i], v.y[i]));  // fma(a,x,-(b*y))
+        b[i] = _mm256_fmadd_pd(a[i], v.y[i], _mm256_mul_pd(b[i], v.x[i]));             // fma(a,y,b*x)
+        a[i] = na;
+      }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < NV; ++i) {
+      v.x[i] = _mm256_add_pd(a[i], cre<CM>(v, i));
+      v.y[i] = _mm256_add_pd(b[i], cim<CM>(v, i));
+    }
+  } else {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+#pragma GCC unroll 8
+    for (int i = 0; i < NV; ++i) {
+      const __m256d t = _mm256_fmadd_pd(v.x[i], v.x[i], cre<CM>(v, i));  // x*x + c_re
+      __m256d yn;
+      if constexpr (ST == Step::Ship) {  // fma(|x| + |x|, |y|, c_im)
+        const __m256d ax = _mm256_andnot_pd(sign, v.x[i]);
+        yn = _mm256_fmadd_pd(_mm256_add_pd(ax, ax), _mm256_andnot_pd(sign, v.y[i]), cim<CM>(v, i));
+      } else if constexpr (ST == Step::Tricorn) {  // fma(-(x + x), y, c_im)
+        yn = _mm256_fnmadd_pd(_mm256_add_pd(v.x[i], v.x[i]), v.y[i], cim<CM>(v, i));
+      } else {  // fma(x + x, y, c_im)
+        yn = _mm256_fmadd_pd(_mm256_add_pd(v.x[i], v.x[i]), v.y[i], cim<CM>(v, i));
+      }
+      v.x[i] = _mm256_fnmadd_pd(v.y[i], v.y[i], t);  // t - y*y
+      v.y[i] = yn;
+    }
   }
 }
 
 // fma(x,x,y*y) of vector i.
-FRACTAL_INLINE __m256d norm2(const Regs& v, int i) {
+template <int NV>
+FRACTAL_INLINE __m256d norm2(const Regs<NV>& v, int i) {
   return _mm256_fmadd_pd(v.x[i], v.x[i], _mm256_mul_pd(v.y[i], v.y[i]));
 }
 
 // After a block: lanes in `live` whose orbit may have escaped during it. Not "m > r2": NaN (after
 // an overflow) must count as a possible escape too.
-FRACTAL_INLINE Mask may_have_escaped(const Regs& v, __m256d r2v, Mask live) {
+template <int NV>
+FRACTAL_INLINE Mask may_have_escaped(const Regs<NV>& v, __m256d r2v, Mask live) {
   Mask m = 0;
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i)
+  for (int i = 0; i < NV; ++i)
     m |= Mask(_mm256_movemask_pd(_mm256_cmp_pd(norm2(v, i), r2v, _CMP_NLE_UQ))) << (kW * i);
   return m & live;
 }
@@ -80,12 +138,12 @@ FRACTAL_INLINE Mask may_have_escaped(const Regs& v, __m256d r2v, Mask live) {
 // One step with the exact escape test: returns the lanes in `live` that escape now. Every lane
 // whose test fires keeps the smallest such step number in s.esc (+inf at the start of a burst), so
 // s.esc holds each escaped lane's first escape step whatever it did afterwards.
-template <bool UniCr>
-FRACTAL_INLINE Mask step_and_test(Regs& v, Lanes& s, __m256d r2v, __m256d gv, __m256d inf, Mask live) {
-  step<UniCr>(v);
+template <Step ST, CMode CM, int NV>
+FRACTAL_INLINE Mask step_and_test(Regs<NV>& v, Lanes& s, __m256d r2v, __m256d gv, __m256d inf, Mask live) {
+  step<ST, CM>(v);
   Mask m = 0;
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) {
+  for (int i = 0; i < NV; ++i) {
     const __m256d hit = _mm256_cmp_pd(norm2(v, i), r2v, _CMP_GT_OQ);
     const __m256d e = _mm256_load_pd(s.esc + kW * i);
     _mm256_store_pd(s.esc + kW * i, _mm256_min_pd(e, _mm256_blendv_pd(inf, gv, hit)));
@@ -94,17 +152,19 @@ FRACTAL_INLINE Mask step_and_test(Regs& v, Lanes& s, __m256d r2v, __m256d gv, __
   return m & live;
 }
 
-FRACTAL_INLINE void save_xy(const Regs& v, Lanes& s) {
+template <int NV>
+FRACTAL_INLINE void save_xy(const Regs<NV>& v, Lanes& s) {
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) {
+  for (int i = 0; i < NV; ++i) {
     _mm256_store_pd(s.x + kW * i, v.x[i]);
     _mm256_store_pd(s.y + kW * i, v.y[i]);
   }
 }
 
-FRACTAL_INLINE void load_xy(Regs& v, const Lanes& s) {
+template <int NV>
+FRACTAL_INLINE void load_xy(Regs<NV>& v, const Lanes& s) {
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) {
+  for (int i = 0; i < NV; ++i) {
     v.x[i] = _mm256_load_pd(s.x + kW * i);
     v.y[i] = _mm256_load_pd(s.y + kW * i);
   }
@@ -134,20 +194,28 @@ FRACTAL_INLINE Mask started_at(const Lanes& s, Mask live, std::uint64_t started)
 // ignored, until the burst ends, so one trip out of here refills many lanes. Blocked: escape is
 // tested only every kK steps (never across a budget's end), and a block whose test fires is
 // replayed from its saved start one step at a time (exact escape steps).
-template <bool Blocked, bool UniCr>
-FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, double r2, std::uint64_t max_iter, Mask alive,
-                              int min_dead, std::uint64_t& g, Mask& maxed) {
-  Regs v;
+template <bool Blocked, Step ST, CMode CM, int NV>
+FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, int power, double r2,
+                              std::uint64_t max_iter, Mask alive, int min_dead, std::uint64_t& g,
+                              Mask& maxed) {
+  Regs<NV> v;
+  if constexpr (CM != CMode::Julia) {
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) v.cr[i] = _mm256_load_pd(s.cr + kW * i);
+    for (int i = 0; i < NV; ++i) v.cr[i] = _mm256_load_pd(s.cr + kW * i);
+  }
+  if constexpr (CM == CMode::Lane) {
+#pragma GCC unroll 8
+    for (int i = 0; i < NV; ++i) v.ci[i] = _mm256_load_pd(s.ci + kW * i);
+  }
   v.cru = _mm256_set1_pd(cr);
-  v.ci = _mm256_set1_pd(ci);
+  v.ciu = _mm256_set1_pd(ci);
+  v.power = power;
   load_xy(v, s);
   const __m256d r2v = _mm256_set1_pd(r2);
   const __m256d one = _mm256_set1_pd(1.0);
   const __m256d inf = _mm256_set1_pd(std::numeric_limits<double>::infinity());
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) _mm256_store_pd(s.esc + kW * i, inf);
+  for (int i = 0; i < NV; ++i) _mm256_store_pd(s.esc + kW * i, inf);
   __m256d gv = _mm256_set1_pd(static_cast<double>(g));  // exact: g < 2^53
   Mask live = alive;
   maxed = 0;
@@ -157,17 +225,17 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, double r2, std::ui
     if (Blocked && deadline - step_no >= kK) {
       save_xy(v, s);  // the block's start, for a replay
 #pragma GCC unroll 16
-      for (int k = 0; k < kK; ++k) step<UniCr>(v);
+      for (int k = 0; k < kK; ++k) step<ST, CM>(v);
       if (may_have_escaped(v, r2v, live) != 0) {
         load_xy(v, s);  // replay the block with the exact test at every step
         // Opaque to the optimiser: otherwise it keeps every intermediate of the block alive (in
         // stack spills) to reuse them in this rare replay, which slows down the common path.
 #pragma GCC unroll 8
-        for (int i = 0; i < kNV; ++i) asm volatile("" : "+x"(v.x[i]), "+x"(v.y[i]));
+        for (int i = 0; i < NV; ++i) asm volatile("" : "+x"(v.x[i]), "+x"(v.y[i]));
 #pragma GCC unroll 16
         for (int k = 0; k < kK; ++k) {
           gv = _mm256_add_pd(gv, one);
-          live &= ~step_and_test<UniCr>(v, s, r2v, gv, inf, live);
+          live &= ~step_and_test<ST, CM>(v, s, r2v, gv, inf, live);
         }
       } else {
         gv = _mm256_add_pd(gv, _mm256_set1_pd(kK));
@@ -176,7 +244,7 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, double r2, std::ui
     } else {
       ++step_no;
       gv = _mm256_add_pd(gv, one);
-      live &= ~step_and_test<UniCr>(v, s, r2v, gv, inf, live);
+      live &= ~step_and_test<ST, CM>(v, s, r2v, gv, inf, live);
     }
     if (step_no == deadline) {  // lanes whose budget ends now (an escape at this step came first)
       const Mask m = started_at(s, live, step_no - max_iter);
@@ -191,23 +259,26 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, double r2, std::ui
   return alive & ~live & ~maxed;
 }
 
-}  // namespace
-
-FRACTAL_TARGET std::uint64_t render_row_avx2(const FrameParams& p, std::uint32_t row,
-                                               std::uint32_t* out) {
+// The row loop for one (step, c mode): lanes refilled with the row's pixels as they finish.
+template <Step ST, CMode CM>
+FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
+  constexpr int NV = nv_for(ST, CM);
+  constexpr int L = kW * NV;          // lanes in flight
+  constexpr int kMinDead = L / 4;     // done lanes that end a burst (measured for L = 32: 4..32)
   const std::uint32_t width = p.width;
   const std::uint32_t max_iter = p.max_iter;
-  if (max_iter == 0) {  // the scalar loop never runs: every count is 0
-    for (std::uint32_t j = 0; j < width; ++j) out[j] = 0;
-    return 0;
-  }
   const double r2 = p.escape_radius * p.escape_radius;
-  // Same expressions as pixel_x / pixel_y (separate multiply and add, -ffp-contract=off),
-  // computed here so no shared inline symbol is instantiated with AVX2 code.
+  // Same expressions as pixel_x / pixel_y / pixel_point (separate multiply and add,
+  // -ffp-contract=off), computed here so no shared inline symbol is instantiated with AVX2 code.
   const double dx = (p.xmax - p.xmin) / p.width;
   const double dy = (p.ymax - p.ymin) / p.height;
   const double py = p.ymax - (row + 0.5) * dy;
-  const bool julia = p.fractal == Fractal::Julia;
+  constexpr bool julia = CM == CMode::Julia;
+  const bool rotated = p.rotated();
+  const double rc = p.rot_cos, rs = p.rot_sin;
+  const double ocx = 0.5 * (p.xmin + p.xmax), ocy = 0.5 * (p.ymin + p.ymax);  // view centre
+  const double rv = py - ocy;
+  const double rsv = -(rs * rv), rcv = rc * rv;  // pixel_point's -(sin * v) and cos * v
 
   // Interior points of this row (Mandelbrot with skipping): written directly, never iterated.
   thread_local std::vector<std::uint8_t> interior;
@@ -239,25 +310,33 @@ FRACTAL_TARGET std::uint64_t render_row_avx2(const FrameParams& p, std::uint32_t
     const Mask bit = Mask{1} << l;
     if (next < width) {
       const double px = p.xmin + (next + 0.5) * dx;
-      s.x[l] = julia ? px : p.z0_re;
-      s.y[l] = julia ? py : p.z0_im;
-      s.cr[l] = julia ? p.c_re : px;
+      double x = px, y = py;  // the pixel's point (pixel_point)
+      if (rotated) {
+        const double u = px - ocx;
+        x = ocx + std::fma(rc, u, rsv);
+        y = ocy + std::fma(rs, u, rcv);
+      }
+      s.x[l] = julia ? x : p.z0_re;
+      s.y[l] = julia ? y : p.z0_im;
+      s.cr[l] = julia ? p.c_re : x;
+      s.ci[l] = julia ? p.c_im : y;
       s.start[l] = g;
       s.pix[l] = next++;
       active |= bit;
-      const bool safe = julia ? julia_safe : px * px + py * py <= c2_limit;
+      const bool safe = julia ? julia_safe : x * x + y * y <= c2_limit;
       unsafe = safe ? unsafe & ~bit : unsafe | bit;
     } else {
       s.x[l] = s.y[l] = std::numeric_limits<double>::quiet_NaN();  // stays NaN: never escapes
-      s.cr[l] = 0.0;
+      s.cr[l] = s.ci[l] = 0.0;
       s.start[l] = kNever;
       active &= ~bit;
       unsafe &= ~bit;
     }
   };
-  for (int l = 0; l < kL; ++l) refill(l);
+  for (int l = 0; l < L; ++l) refill(l);
   bool blocked = true;  // escapes rare enough for blocked tests (judged by the last burst)
   const double cr = p.c_re, ci = julia ? p.c_im : py;
+  const int power = static_cast<int>(p.power);
   while (active != 0) {
     const std::uint64_t g0 = g;
     const int alive = __builtin_popcountll(active);
@@ -266,10 +345,8 @@ FRACTAL_TARGET std::uint64_t render_row_avx2(const FrameParams& p, std::uint32_t
     const bool blk = blocked && unsafe == 0;
     Mask maxed = 0;
     const Mask esc =
-        julia ? (blk ? run_burst<true, true>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed)
-                     : run_burst<false, true>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed))
-              : (blk ? run_burst<true, false>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed)
-                     : run_burst<false, false>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed));
+        blk ? run_burst<true, ST, CM, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed)
+            : run_burst<false, ST, CM, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed);
     const int nesc = __builtin_popcountll(esc);
     blocked = g - g0 >= kMinStepsPerEscape * std::uint64_t(nesc > 0 ? nesc : 1);
     for (Mask done = esc | maxed; done != 0; done &= done - 1) {
@@ -288,6 +365,30 @@ FRACTAL_TARGET std::uint64_t render_row_avx2(const FrameParams& p, std::uint32_t
   if (inside)
     for (; next < width; ++next) out[next] = max_iter, sum += max_iter;
   return sum;
+}
+
+template <Step ST>
+FRACTAL_TARGET std::uint64_t render_row_cm(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
+  if (p.fractal == Fractal::Julia) return render_row<ST, CMode::Julia>(p, row, out);
+  return p.rotated() ? render_row<ST, CMode::Lane>(p, row, out) : render_row<ST, CMode::Row>(p, row, out);
+}
+
+}  // namespace
+
+FRACTAL_TARGET std::uint64_t render_row_avx2(const FrameParams& p, std::uint32_t row,
+                                             std::uint32_t* out) {
+  if (p.max_iter == 0) {  // the scalar loop never runs: every count is 0
+    for (std::uint32_t j = 0; j < p.width; ++j) out[j] = 0;
+    return 0;
+  }
+  switch (p.family) {
+    case Family::Multibrot:
+      // family_step: d <= 2 is the classic step.
+      return p.power >= 3 ? render_row_cm<Step::Power>(p, row, out) : render_row_cm<Step::Classic>(p, row, out);
+    case Family::BurningShip: return render_row_cm<Step::Ship>(p, row, out);
+    case Family::Tricorn: return render_row_cm<Step::Tricorn>(p, row, out);
+  }
+  return render_row_scalar(p, row, out);  // (no other family exists)
 }
 
 }  // namespace fractal

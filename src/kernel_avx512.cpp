@@ -1,8 +1,9 @@
 // AVX-512 row kernel: 8 double lanes per vector, kNV = 8 vectors interleaved (64 lanes in flight).
 //
-// Counts are bit-identical to the scalar reference (iterate_point): every lane does exactly
-// DESIGN.md's roundings (fmadd / fnmadd / fmadd(x+x) / fmadd(x,x,y*y) > r2), and the pixel
-// coordinates are computed with the same separate multiply and add as pixel_x / pixel_y.
+// Counts are bit-identical to the scalar reference (render_row_scalar): every lane does exactly
+// DESIGN.md's roundings (fmadd / fnmadd / fmadd(x+x) / fmadd(x,x,y*y) > r2; family_step's for the
+// other families), and the pixel coordinates are computed with the same separate multiply and add
+// as pixel_x / pixel_y (and pixel_point's fma for rotated views).
 //
 // Why this shape (figures: docs/PERFORMANCE.md, tools/bench/kernel_bench):
 // - Lanes are REFILLED with the row's next pixel when they finish, so a long-running interior
@@ -27,8 +28,16 @@
 //   applies: their count max_iter is written directly (kernel.hpp, mark_interior_row).
 // - Idle lanes (end of row) hold z = NaN, which stays NaN and never escapes (NaN > r2 is false);
 //   the compares are masked to the live lanes, so the block test !(m <= r2) ignores them too.
+// - Families and rotated views (family.hpp, kernel.hpp pixel_point): the step is a template
+//   argument (classic z^2, burning ship, tricorn, multibrot z^d for d >= 3 with d - 1 lane-wise
+//   complex products), each with family_step's roundings exactly. Which of c_re / c_im are per
+//   lane is another (CMode): Julia-type frames have a uniform c (a rotated view only changes the
+//   lanes' start points, computed in refill with pixel_point's formula); Mandelbrot-type frames
+//   have a per-lane c_re, and a per-lane c_im too when rotated. All run 8 vectors in flight
+//   (nv_for: measured best even where not everything fits in the registers).
 // - Everything using AVX-512 carries the target attribute and nothing shared is inlined into it,
 //   so the -march=x86-64-v2 binary still runs on CPUs without AVX-512 (dispatch checks first).
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -45,55 +54,128 @@ namespace fractal {
 namespace {
 
 constexpr int kW = 8;          // doubles per __m512d
-constexpr int kNV = 8;         // vectors interleaved (measured best of 4, 6, 8)
-constexpr int kL = kW * kNV;   // lanes in flight (one bit each in the masks below)
+constexpr int kMaxNV = 8;      // most vectors interleaved (measured best of 4, 6, 8 for z^2)
+constexpr int kL = kW * kMaxNV;  // most lanes in flight (one bit each in the masks below)
 constexpr int kK = 8;          // steps per block when escape is tested every kK steps (4, 8, 16)
-constexpr int kMinDead = 16;   // done lanes that end a burst (measured: 4, 8, 16, 32)
 constexpr std::uint64_t kMinStepsPerEscape = 3 * kK;  // blocked tests pay off above this
 using Mask = std::uint64_t;  // bit l <-> lane l
 static_assert(kL <= 64);
 constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
+
+// The step's arithmetic (family.hpp, family_step): Classic = multibrot d = 2, Power = multibrot
+// d >= 3 (d at run time: Regs::power).
+//
+// Why the blocked escape test (kernel.hpp, blocked_c2_limit) stays exact for every one of them:
+// its proof needs only that one step from a point with |z| > R(1 - 1.01u) (u = 2^-53) gives
+// |z'| >= |z|^2 - |c| - 3.01u(|z|^2 + |c|), and that an orbit at |z| >= R(1 + 2u) keeps growing.
+// - Burning ship and tricorn: |f(z)| = |z|^2 exactly (|x| and |y|, or conj(z), have the modulus
+//   of z), and the computed step has the same three roundings as z^2 + c on the same magnitudes
+//   (x' is the identical expression; y' rounds |x|+|x| (exact) times |y| plus c_im once, or
+//   -(x+x) times y plus c_im once), so the same bound holds with the same constants.
+// - Multibrot d >= 3: |z|^d >= |z|^2 for |z| >= 1 (here |z| > R(1 - 1.01u) >= 2 - 2.1u), so the
+//   exact |f(z)| only gets larger. Each of the d - 1 <= 7 complex products (fma(a,x,-(b*y)),
+//   fma(a,y,b*x)) is within 2 sqrt(2) u of |w||z| relative, so the computed z^d is within
+//   (1 + 2.83u)^7 - 1 < 20u of |z|^d relative, and the final + c adds 1 rounding: at most
+//   21u |z|^d + u |c| in all. As |z|^d >= 2^(d-2) |z|^2 >= 2|z|^2, the loss 21u |z|^d is paid
+//   several times over by the extra |z|^d - |z|^2 >= |z|^2 for d >= 3, so |z'| >= |z|^2 - |c| -
+//   3.01u(|z|^2 + |c|) still holds, and growth follows in the same way. Overflow (inf, or NaN from
+//   inf - inf in a product) is caught by the block-end test !(m <= r2) and resolved by the exact
+//   replay, as for z^2.
+// The margin of blocked_c2_limit (2^-20 relative) is 10^9 times the rounding terms above.
+enum class Step { Classic, Ship, Tricorn, Power };
+// Which parts of c are per lane: Julia-type (c uniform), Mandelbrot-type (c_re per lane, c_im the
+// row's), Mandelbrot-type rotated (both per lane).
+enum class CMode { Julia, Row, Lane };
+
+// Vectors in flight per variant. Measured (1 core, Zen 5, interior views, G it per CPU-second):
+// 8 beats 6 and 4 for every variant, even where the registers do not hold everything (z^d keeps
+// a, b besides x, y, c_re; rotated Mandelbrot-type adds a per-lane c_im): z^3 7.1 (NV 8) / 6.1
+// (6) / 5.6 (4); rotated classic 18 (8) / 15 (6). The spilled values are c, read once per step.
+constexpr int nv_for(Step, CMode) { return 8; }
 
 // Lane state lives in memory between bursts; the hot loop keeps it in registers.
 struct Lanes {
   alignas(64) double x[kL];
   alignas(64) double y[kL];
   alignas(64) double cr[kL];   // Mandelbrot: the pixel's x (Julia: unused, c is uniform)
+  alignas(64) double ci[kL];   // rotated Mandelbrot: the pixel's y (else unused, c_im is uniform)
   alignas(64) double esc[kL];  // step counter value at which the lane escaped (if it did)
   alignas(64) std::uint64_t start[kL];  // step counter value when this lane's pixel started
   std::uint32_t pix[kL];       // pixel index j of this lane (valid while active)
 };
 
-// c_im is the same for every lane (Julia: the frame's c; Mandelbrot: the row's y), and so is c_re
-// for Julia (UniCr): fewer registers, so more vectors fit in flight.
+// Uniform parts of c live in cru / ciu (fewer registers, so more vectors fit in flight).
+template <int NV>
 struct Regs {
-  __m512d x[kNV], y[kNV], cr[kNV];
-  __m512d cru, ci;
+  __m512d x[NV], y[NV], cr[NV], ci[NV];
+  __m512d cru, ciu;
+  int power;  // Step::Power: the degree d
 };
 
-// One step of every lane, DESIGN.md's roundings.
-template <bool UniCr>
-FRACTAL_INLINE void step(Regs& v) {
+// c_re and c_im of vector i.
+template <CMode CM, int NV>
+FRACTAL_INLINE __m512d cre(const Regs<NV>& v, int i) {
+  if constexpr (CM == CMode::Julia) return v.cru;
+  else return v.cr[i];
+}
+template <CMode CM, int NV>
+FRACTAL_INLINE __m512d cim(const Regs<NV>& v, int i) {
+  if constexpr (CM == CMode::Lane) return v.ci[i];
+  else return v.ciu;
+}
+
+// One step of every lane: family_step's roundings exactly.
+template <Step ST, CMode CM, int NV>
+FRACTAL_INLINE void step(Regs<NV>& v) {
+  if constexpr (ST == Step::Power) {
+    __m512d a[NV], b[NV];
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) {
-    const __m512d t = _mm512_fmadd_pd(v.x[i], v.x[i], UniCr ? v.cru : v.cr[i]);      // x*x + c_re
-    const __m512d yn = _mm512_fmadd_pd(_mm512_add_pd(v.x[i], v.x[i]), v.y[i], v.ci);  // 2xy + c_im
-    v.x[i] = _mm512_fnmadd_pd(v.y[i], v.y[i], t);                                   // t - y*y
-    v.y[i] = yn;
+    for (int i = 0; i < NV; ++i) a[i] = v.x[i], b[i] = v.y[i];
+    for (int k = 1; k < v.power; ++k) {  // w <- w * z, d - 1 times
+#pragma GCC unroll 8
+      for (int i = 0; i < NV; ++i) {
+        const __m512d na = _mm512_fmsub_pd(a[i], v.x[i], _mm512_mul_pd(b[i], v.y[i]));  // fma(a,x,-(b*y))
+        b[i] = _mm512_fmadd_pd(a[i], v.y[i], _mm512_mul_pd(b[i], v.x[i]));             // fma(a,y,b*x)
+        a[i] = na;
+      }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < NV; ++i) {
+      v.x[i] = _mm512_add_pd(a[i], cre<CM>(v, i));
+      v.y[i] = _mm512_add_pd(b[i], cim<CM>(v, i));
+    }
+  } else {
+#pragma GCC unroll 8
+    for (int i = 0; i < NV; ++i) {
+      const __m512d t = _mm512_fmadd_pd(v.x[i], v.x[i], cre<CM>(v, i));  // x*x + c_re
+      __m512d yn;
+      if constexpr (ST == Step::Ship) {  // fma(|x| + |x|, |y|, c_im)
+        const __m512d ax = _mm512_abs_pd(v.x[i]);
+        yn = _mm512_fmadd_pd(_mm512_add_pd(ax, ax), _mm512_abs_pd(v.y[i]), cim<CM>(v, i));
+      } else if constexpr (ST == Step::Tricorn) {  // fma(-(x + x), y, c_im)
+        yn = _mm512_fnmadd_pd(_mm512_add_pd(v.x[i], v.x[i]), v.y[i], cim<CM>(v, i));
+      } else {  // fma(x + x, y, c_im)
+        yn = _mm512_fmadd_pd(_mm512_add_pd(v.x[i], v.x[i]), v.y[i], cim<CM>(v, i));
+      }
+      v.x[i] = _mm512_fnmadd_pd(v.y[i], v.y[i], t);  // t - y*y
+      v.y[i] = yn;
+    }
   }
 }
 
 // fma(x,x,y*y) of vector i.
-FRACTAL_INLINE __m512d norm2(const Regs& v, int i) {
+template <int NV>
+FRACTAL_INLINE __m512d norm2(const Regs<NV>& v, int i) {
   return _mm512_fmadd_pd(v.x[i], v.x[i], _mm512_mul_pd(v.y[i], v.y[i]));
 }
 
 // After a block: lanes in `live` whose orbit may have escaped during it. Not "m > r2": NaN (after
 // an overflow) must count as a possible escape too.
-FRACTAL_INLINE Mask may_have_escaped(const Regs& v, __m512d r2v, Mask live) {
+template <int NV>
+FRACTAL_INLINE Mask may_have_escaped(const Regs<NV>& v, __m512d r2v, Mask live) {
   Mask m = 0;
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i)
+  for (int i = 0; i < NV; ++i)
     m |= Mask(_mm512_mask_cmp_pd_mask(__mmask8(live >> (kW * i)), norm2(v, i), r2v, _CMP_NLE_UQ))
          << (kW * i);
   return m;
@@ -101,12 +183,12 @@ FRACTAL_INLINE Mask may_have_escaped(const Regs& v, __m512d r2v, Mask live) {
 
 // One step with the exact escape test: lanes in `live` that escape now record the step number gv
 // in s.esc (a masked store: no register held for it); returns them.
-template <bool UniCr>
-FRACTAL_INLINE Mask step_and_test(Regs& v, Lanes& s, __m512d r2v, __m512d gv, Mask live) {
-  step<UniCr>(v);
+template <Step ST, CMode CM, int NV>
+FRACTAL_INLINE Mask step_and_test(Regs<NV>& v, Lanes& s, __m512d r2v, __m512d gv, Mask live) {
+  step<ST, CM>(v);
   Mask m = 0;
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) {
+  for (int i = 0; i < NV; ++i) {
     const __mmask8 k = _mm512_mask_cmp_pd_mask(__mmask8(live >> (kW * i)), norm2(v, i), r2v, _CMP_GT_OQ);
     _mm512_mask_store_pd(s.esc + kW * i, k, gv);
     m |= Mask(k) << (kW * i);
@@ -114,28 +196,31 @@ FRACTAL_INLINE Mask step_and_test(Regs& v, Lanes& s, __m512d r2v, __m512d gv, Ma
   return m;
 }
 
-FRACTAL_INLINE void save_xy(const Regs& v, Lanes& s) {
+template <int NV>
+FRACTAL_INLINE void save_xy(const Regs<NV>& v, Lanes& s) {
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) {
+  for (int i = 0; i < NV; ++i) {
     _mm512_store_pd(s.x + kW * i, v.x[i]);
     _mm512_store_pd(s.y + kW * i, v.y[i]);
   }
 }
 
-FRACTAL_INLINE void load_xy(Regs& v, const Lanes& s) {
+template <int NV>
+FRACTAL_INLINE void load_xy(Regs<NV>& v, const Lanes& s) {
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) {
+  for (int i = 0; i < NV; ++i) {
     v.x[i] = _mm512_load_pd(s.x + kW * i);
     v.y[i] = _mm512_load_pd(s.y + kW * i);
   }
 }
 
 // The earliest step at which a lane in `live` has used its whole budget (kNever: none).
+template <int NV>
 FRACTAL_INLINE std::uint64_t earliest_deadline(const Lanes& s, Mask live, std::uint64_t max_iter) {
   __m512i best = _mm512_set1_epi64(-1);
   const __m512i mi = _mm512_set1_epi64(static_cast<long long>(max_iter));
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) {
+  for (int i = 0; i < NV; ++i) {
     const __m512i end = _mm512_add_epi64(_mm512_load_si512(s.start + kW * i), mi);
     best = _mm512_mask_min_epu64(best, __mmask8(live >> (kW * i)), best, end);
   }
@@ -147,11 +232,12 @@ FRACTAL_INLINE std::uint64_t earliest_deadline(const Lanes& s, Mask live, std::u
 }
 
 // The lanes in `live` that started at step `started`.
+template <int NV>
 FRACTAL_INLINE Mask started_at(const Lanes& s, Mask live, std::uint64_t started) {
   const __m512i st = _mm512_set1_epi64(static_cast<long long>(started));
   Mask m = 0;
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i)
+  for (int i = 0; i < NV; ++i)
     m |= Mask(_mm512_mask_cmpeq_epu64_mask(__mmask8(live >> (kW * i)), _mm512_load_si512(s.start + kW * i), st))
          << (kW * i);
   return m;
@@ -163,14 +249,22 @@ FRACTAL_INLINE Mask started_at(const Lanes& s, Mask live, std::uint64_t started)
 // ignored, until the burst ends, so one trip out of here refills many lanes. Blocked: escape is
 // tested only every kK steps (never across a budget's end), and a block whose test fires is
 // replayed from its saved start one step at a time (exact escape steps).
-template <bool Blocked, bool UniCr>
-FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, double r2, std::uint64_t max_iter, Mask alive,
-                              int min_dead, std::uint64_t& g, Mask& maxed) {
-  Regs v;
+template <bool Blocked, Step ST, CMode CM, int NV>
+FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, int power, double r2,
+                              std::uint64_t max_iter, Mask alive, int min_dead, std::uint64_t& g,
+                              Mask& maxed) {
+  Regs<NV> v;
+  if constexpr (CM != CMode::Julia) {
 #pragma GCC unroll 8
-  for (int i = 0; i < kNV; ++i) v.cr[i] = _mm512_load_pd(s.cr + kW * i);
+    for (int i = 0; i < NV; ++i) v.cr[i] = _mm512_load_pd(s.cr + kW * i);
+  }
+  if constexpr (CM == CMode::Lane) {
+#pragma GCC unroll 8
+    for (int i = 0; i < NV; ++i) v.ci[i] = _mm512_load_pd(s.ci + kW * i);
+  }
   v.cru = _mm512_set1_pd(cr);
-  v.ci = _mm512_set1_pd(ci);
+  v.ciu = _mm512_set1_pd(ci);
+  v.power = power;
   load_xy(v, s);
   const __m512d r2v = _mm512_set1_pd(r2);
   const __m512d one = _mm512_set1_pd(1.0);
@@ -178,22 +272,22 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, double r2, std::ui
   Mask live = alive;
   maxed = 0;
   std::uint64_t step_no = g;
-  std::uint64_t deadline = earliest_deadline(s, live, max_iter);  // > g
+  std::uint64_t deadline = earliest_deadline<NV>(s, live, max_iter);  // > g
   for (;;) {
     if (Blocked && deadline - step_no >= kK) {
       save_xy(v, s);  // the block's start, for a replay
 #pragma GCC unroll 16
-      for (int k = 0; k < kK; ++k) step<UniCr>(v);
+      for (int k = 0; k < kK; ++k) step<ST, CM>(v);
       if (may_have_escaped(v, r2v, live) != 0) {
         load_xy(v, s);  // replay the block with the exact test at every step
         // Opaque to the optimiser: otherwise it keeps every intermediate of the block alive (in
         // stack spills) to reuse them in this rare replay, which slows down the common path.
 #pragma GCC unroll 8
-        for (int i = 0; i < kNV; ++i) asm volatile("" : "+v"(v.x[i]), "+v"(v.y[i]));
+        for (int i = 0; i < NV; ++i) asm volatile("" : "+v"(v.x[i]), "+v"(v.y[i]));
 #pragma GCC unroll 16
         for (int k = 0; k < kK; ++k) {
           gv = _mm512_add_pd(gv, one);
-          live &= ~step_and_test<UniCr>(v, s, r2v, gv, live);
+          live &= ~step_and_test<ST, CM>(v, s, r2v, gv, live);
         }
       } else {
         gv = _mm512_add_pd(gv, _mm512_set1_pd(kK));
@@ -202,13 +296,13 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, double r2, std::ui
     } else {
       ++step_no;
       gv = _mm512_add_pd(gv, one);
-      live &= ~step_and_test<UniCr>(v, s, r2v, gv, live);
+      live &= ~step_and_test<ST, CM>(v, s, r2v, gv, live);
     }
     if (step_no == deadline) {  // lanes whose budget ends now (an escape at this step came first)
-      const Mask m = started_at(s, live, step_no - max_iter);
+      const Mask m = started_at<NV>(s, live, step_no - max_iter);
       maxed |= m;
       live &= ~m;
-      deadline = earliest_deadline(s, live, max_iter);
+      deadline = earliest_deadline<NV>(s, live, max_iter);
     }
     if (live == 0 || __builtin_popcountll(alive & ~live) >= min_dead) break;
   }
@@ -217,23 +311,26 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, double r2, std::ui
   return alive & ~live & ~maxed;
 }
 
-}  // namespace
-
-FRACTAL_TARGET std::uint64_t render_row_avx512(const FrameParams& p, std::uint32_t row,
-                                               std::uint32_t* out) {
+// The row loop for one (step, c mode): lanes refilled with the row's pixels as they finish.
+template <Step ST, CMode CM>
+FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
+  constexpr int NV = nv_for(ST, CM);
+  constexpr int L = kW * NV;          // lanes in flight
+  constexpr int kMinDead = L / 4;     // done lanes that end a burst (measured for L = 64: 4..32)
   const std::uint32_t width = p.width;
   const std::uint32_t max_iter = p.max_iter;
-  if (max_iter == 0) {  // the scalar loop never runs: every count is 0
-    for (std::uint32_t j = 0; j < width; ++j) out[j] = 0;
-    return 0;
-  }
   const double r2 = p.escape_radius * p.escape_radius;
-  // Same expressions as pixel_x / pixel_y (separate multiply and add, -ffp-contract=off),
-  // computed here so no shared inline symbol is instantiated with AVX-512 code.
+  // Same expressions as pixel_x / pixel_y / pixel_point (separate multiply and add,
+  // -ffp-contract=off), computed here so no shared inline symbol is instantiated with AVX-512 code.
   const double dx = (p.xmax - p.xmin) / p.width;
   const double dy = (p.ymax - p.ymin) / p.height;
   const double py = p.ymax - (row + 0.5) * dy;
-  const bool julia = p.fractal == Fractal::Julia;
+  constexpr bool julia = CM == CMode::Julia;
+  const bool rotated = p.rotated();
+  const double rc = p.rot_cos, rs = p.rot_sin;
+  const double ocx = 0.5 * (p.xmin + p.xmax), ocy = 0.5 * (p.ymin + p.ymax);  // view centre
+  const double rv = py - ocy;
+  const double rsv = -(rs * rv), rcv = rc * rv;  // pixel_point's -(sin * v) and cos * v
 
   // Interior points of this row (Mandelbrot with skipping): written directly, never iterated.
   thread_local std::vector<std::uint8_t> interior;
@@ -265,25 +362,33 @@ FRACTAL_TARGET std::uint64_t render_row_avx512(const FrameParams& p, std::uint32
     const Mask bit = Mask{1} << l;
     if (next < width) {
       const double px = p.xmin + (next + 0.5) * dx;
-      s.x[l] = julia ? px : p.z0_re;
-      s.y[l] = julia ? py : p.z0_im;
-      s.cr[l] = julia ? p.c_re : px;
+      double x = px, y = py;  // the pixel's point (pixel_point)
+      if (rotated) {
+        const double u = px - ocx;
+        x = ocx + std::fma(rc, u, rsv);
+        y = ocy + std::fma(rs, u, rcv);
+      }
+      s.x[l] = julia ? x : p.z0_re;
+      s.y[l] = julia ? y : p.z0_im;
+      s.cr[l] = julia ? p.c_re : x;
+      s.ci[l] = julia ? p.c_im : y;
       s.start[l] = g;
       s.pix[l] = next++;
       active |= bit;
-      const bool safe = julia ? julia_safe : px * px + py * py <= c2_limit;
+      const bool safe = julia ? julia_safe : x * x + y * y <= c2_limit;
       unsafe = safe ? unsafe & ~bit : unsafe | bit;
     } else {
       s.x[l] = s.y[l] = std::numeric_limits<double>::quiet_NaN();  // stays NaN: never escapes
-      s.cr[l] = 0.0;
+      s.cr[l] = s.ci[l] = 0.0;
       s.start[l] = kNever;
       active &= ~bit;
       unsafe &= ~bit;
     }
   };
-  for (int l = 0; l < kL; ++l) refill(l);
+  for (int l = 0; l < L; ++l) refill(l);
   bool blocked = true;  // escapes rare enough for blocked tests (judged by the last burst)
   const double cr = p.c_re, ci = julia ? p.c_im : py;
+  const int power = static_cast<int>(p.power);
   while (active != 0) {
     const std::uint64_t g0 = g;
     const int alive = __builtin_popcountll(active);
@@ -292,10 +397,8 @@ FRACTAL_TARGET std::uint64_t render_row_avx512(const FrameParams& p, std::uint32
     const bool blk = blocked && unsafe == 0;
     Mask maxed = 0;
     const Mask esc =
-        julia ? (blk ? run_burst<true, true>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed)
-                     : run_burst<false, true>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed))
-              : (blk ? run_burst<true, false>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed)
-                     : run_burst<false, false>(s, cr, ci, r2, max_iter, active, min_dead, g, maxed));
+        blk ? run_burst<true, ST, CM, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed)
+            : run_burst<false, ST, CM, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed);
     const int nesc = __builtin_popcountll(esc);
     blocked = g - g0 >= kMinStepsPerEscape * std::uint64_t(nesc > 0 ? nesc : 1);
     for (Mask done = esc | maxed; done != 0; done &= done - 1) {
@@ -314,6 +417,30 @@ FRACTAL_TARGET std::uint64_t render_row_avx512(const FrameParams& p, std::uint32
   if (inside)
     for (; next < width; ++next) out[next] = max_iter, sum += max_iter;
   return sum;
+}
+
+template <Step ST>
+FRACTAL_TARGET std::uint64_t render_row_cm(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
+  if (p.fractal == Fractal::Julia) return render_row<ST, CMode::Julia>(p, row, out);
+  return p.rotated() ? render_row<ST, CMode::Lane>(p, row, out) : render_row<ST, CMode::Row>(p, row, out);
+}
+
+}  // namespace
+
+FRACTAL_TARGET std::uint64_t render_row_avx512(const FrameParams& p, std::uint32_t row,
+                                               std::uint32_t* out) {
+  if (p.max_iter == 0) {  // the scalar loop never runs: every count is 0
+    for (std::uint32_t j = 0; j < p.width; ++j) out[j] = 0;
+    return 0;
+  }
+  switch (p.family) {
+    case Family::Multibrot:
+      // family_step: d <= 2 is the classic step.
+      return p.power >= 3 ? render_row_cm<Step::Power>(p, row, out) : render_row_cm<Step::Classic>(p, row, out);
+    case Family::BurningShip: return render_row_cm<Step::Ship>(p, row, out);
+    case Family::Tricorn: return render_row_cm<Step::Tricorn>(p, row, out);
+  }
+  return render_row_scalar(p, row, out);  // (no other family exists)
 }
 
 }  // namespace fractal

@@ -1,4 +1,5 @@
-// The scalar reference kernel: DESIGN.md's arithmetic, literally, one pixel at a time. It is also
+// The scalar reference kernel: DESIGN.md's arithmetic (family_step for the other families),
+// literally, one pixel at a time, each pixel's point from pixel_point (rotated views too). It is also
 // the portable path (any CPU), so it honours FrameParams::skip_interior; with skip_interior off it
 // is the brute-force reference the tests compare every variant with.
 #include <cmath>
@@ -20,10 +21,43 @@ std::uint32_t iterate_point(double x, double y, double cx, double cy, std::uint3
   return max_iter;
 }
 
+namespace {
+
+// The loop of iterate_point for any family, one family_step per k. F is a template argument so
+// the family's branch disappears from the loop (the arithmetic is family_step's, literally).
+template <Family F>
+std::uint32_t iterate_family(std::uint32_t power, double x, double y, double cx, double cy,
+                             std::uint32_t max_iter, double r2) {
+  for (std::uint32_t k = 1; k <= max_iter; ++k) {
+    family_step(F, power, x, y, cx, cy);
+    if (std::fma(x, x, y * y) > r2) return k - 1;
+  }
+  return max_iter;
+}
+
+}  // namespace
+
+std::uint32_t iterate_point_family(Family fam, std::uint32_t power, double zx, double zy,
+                                   double cx, double cy, std::uint32_t max_iter, double r2) {
+  switch (fam) {
+    case Family::Multibrot:
+      // d <= 2 is the classic step: family_step's arithmetic is iterate_point's exactly.
+      return power >= 3 ? iterate_family<Family::Multibrot>(power, zx, zy, cx, cy, max_iter, r2)
+                        : iterate_point(zx, zy, cx, cy, max_iter, r2);
+    case Family::BurningShip:
+      return iterate_family<Family::BurningShip>(power, zx, zy, cx, cy, max_iter, r2);
+    case Family::Tricorn:
+      return iterate_family<Family::Tricorn>(power, zx, zy, cx, cy, max_iter, r2);
+  }
+  return iterate_point(zx, zy, cx, cy, max_iter, r2);
+}
+
 bool interior_skip_applies(const FrameParams& p) {
   const double r2 = p.escape_radius * p.escape_radius;
-  return p.skip_interior && p.fractal == Fractal::Mandelbrot && p.z0_re == 0 && p.z0_im == 0 &&
-         r2 >= 4.0;  // false for NaN
+  // The cardioid and bulb are components of the classic set only (z^2 + c): not of other families
+  // or degrees, whose interiors are other shapes.
+  return p.skip_interior && p.fractal == Fractal::Mandelbrot && p.family == Family::Multibrot &&
+         p.power == 2 && p.z0_re == 0 && p.z0_im == 0 && r2 >= 4.0;  // false for NaN
 }
 
 // Cardioid: c = lambda/2 - lambda^2/4 with lambda = 1 - s, s = sqrt(w), w = 1 - 4c (Re s >= 0) the
@@ -49,6 +83,17 @@ bool mandelbrot_interior(double cx, double cy) {
 }
 
 std::uint32_t mark_interior_row(const FrameParams& p, std::uint32_t row, std::uint8_t* flags) {
+  std::uint32_t n = 0;
+  if (p.rotated()) {  // every pixel's own (rotated) point, exactly as the kernels iterate it
+    for (std::uint32_t j = 0; j < p.width; ++j) {
+      double x, y;
+      pixel_point(p, row, j, x, y);
+      const bool in = mandelbrot_interior(x, y);
+      flags[j] = in;
+      n += in;
+    }
+    return n;
+  }
   const double y = pixel_y(p, row);
   // Cheap reject: the cardioid and the bulb lie in |Im c| < 0.65.
   if (!(std::fabs(y) < 0.7)) {
@@ -56,7 +101,6 @@ std::uint32_t mark_interior_row(const FrameParams& p, std::uint32_t row, std::ui
     return 0;
   }
   const double dx = (p.xmax - p.xmin) / p.width;
-  std::uint32_t n = 0;
   for (std::uint32_t j = 0; j < p.width; ++j) {
     const bool in = mandelbrot_interior(p.xmin + (j + 0.5) * dx, y);
     flags[j] = in;
@@ -78,16 +122,17 @@ double blocked_c2_limit(double r2) {
 
 std::uint64_t render_row_scalar(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
   const double r2 = p.escape_radius * p.escape_radius;
-  const double y = pixel_y(p, row);
   const bool skip = interior_skip_applies(p);
   std::uint64_t sum = 0;
   for (std::uint32_t j = 0; j < p.width; ++j) {
-    const double x = pixel_x(p, j);
-    const std::uint32_t n = p.fractal == Fractal::Julia
-                                ? iterate_point(x, y, p.c_re, p.c_im, p.max_iter, r2)
-                            : skip && mandelbrot_interior(x, y)
-                                ? p.max_iter
-                                : iterate_point(p.z0_re, p.z0_im, x, y, p.max_iter, r2);
+    double x, y;
+    pixel_point(p, row, j, x, y);  // DESIGN.md's mapping, rotated when the frame is
+    const std::uint32_t n =
+        p.fractal == Fractal::Julia
+            ? iterate_point_family(p.family, p.power, x, y, p.c_re, p.c_im, p.max_iter, r2)
+        : skip && mandelbrot_interior(x, y)
+            ? p.max_iter
+            : iterate_point_family(p.family, p.power, p.z0_re, p.z0_im, x, y, p.max_iter, r2);
     out[j] = n;
     sum += n;
   }

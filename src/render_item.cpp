@@ -2,9 +2,12 @@
 
 #include <omp.h>
 
+#include <bit>
+#include <exception>
 #include <numeric>
 
 #include "fractal/chunk_codec.hpp"
+#include "fractal/extras.hpp"
 
 namespace fractal {
 
@@ -29,11 +32,27 @@ std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, co
 
   std::vector<std::uint32_t> counts(rows.size() * W);  // [item rows, width]
   std::vector<std::uint64_t> row_sum(rows.size());     // [item rows]
+  // [item rows, width] each, only when the job stores them.
+  std::vector<float> smooth(s.smooth ? rows.size() * W : 0), distance(s.distance ? rows.size() * W : 0);
+  std::exception_ptr error;
   const double t0 = omp_get_wtime();
   const std::int64_t nrows = static_cast<std::int64_t>(rows.size());
 #pragma omp parallel for schedule(dynamic, 1)
-  for (std::int64_t r = 0; r < nrows; ++r)
-    row_sum[r] = s.kernel(frames[rows[r].frame], rows[r].row, counts.data() + r * W);
+  for (std::int64_t r = 0; r < nrows; ++r) {
+    const FrameParams& p = frames[rows[r].frame];
+    std::uint32_t* row_counts = counts.data() + r * W;
+    row_sum[r] = s.kernel(p, rows[r].row, row_counts);
+    if (s.smooth || s.distance) {  // a scalar pass over the row's counts (extras.hpp)
+      try {
+        render_row_extras(p, rows[r].row, row_counts, s.smooth ? smooth.data() + r * W : nullptr,
+                          s.distance ? distance.data() + r * W : nullptr);
+      } catch (...) {  // no exception may leave an OpenMP region: rethrown below
+#pragma omp critical(fractal_render_item_error)
+        if (!error) error = std::current_exception();
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
   const double t1 = omp_get_wtime();
 
   std::vector<EncodedChunk> out(nchunks);
@@ -47,6 +66,15 @@ std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, co
     e.hash = hash_counts(c);
     e.bytes = encode_chunk(c, static_cast<std::uint32_t>(r1 - r0), layout.width, layout.strip_rows,
                            s.count_bytes, s.compression_level);
+    // float32 planes: their bit patterns, shuffled and deflated like 4-byte counts.
+    auto encode_floats = [&](const std::vector<float>& v) {
+      std::vector<std::uint32_t> b((r1 - r0) * W);
+      for (std::size_t i = 0; i < b.size(); ++i) b[i] = std::bit_cast<std::uint32_t>(v[r0 * W + i]);
+      return encode_chunk(b, static_cast<std::uint32_t>(r1 - r0), layout.width, layout.strip_rows, 4,
+                          s.compression_level);
+    };
+    if (s.smooth) e.smooth = encode_floats(smooth);
+    if (s.distance) e.distance = encode_floats(distance);
   }
   const double t2 = omp_get_wtime();
 

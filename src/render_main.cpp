@@ -80,18 +80,28 @@ int main(int argc, char** argv) {
     if (root) std::fputs(parsed.help ? parsed.help_text.c_str() : cfg.resolved_text().c_str(), stdout);
     return kExitOk;
   }
-  const ChunkLayout layout = make_layout(cfg.frames, cfg.width, cfg.height, cfg.count_bytes(), cfg.strip_rows);
+  // The stored grid is the sample grid: K x K samples per output pixel with --supersample K.
+  const ChunkLayout layout = make_layout(cfg.frames, cfg.sample_width(), cfg.sample_height(), cfg.count_bytes(), cfg.strip_rows);
+  // The largest element of a chunk: the counts, or 4 bytes when float32 /smooth or /distance are stored.
+  const unsigned plane_bytes = (cfg.smooth || cfg.distance) ? 4u : cfg.count_bytes();
   if (layout.chunk_count() > kMaxChunks)
     return error(UsageError("--frames " + std::to_string(cfg.frames) + " x " + std::to_string(layout.strips_per_frame) +
                             " strips per frame is more than " + std::to_string(kMaxChunks) + " chunks; raise --strip-rows"), kExitUsage);
-  if (std::uint64_t{layout.strip_rows} * layout.width * cfg.count_bytes() > (64u << 20))
+  if (std::uint64_t{layout.strip_rows} * layout.width * plane_bytes > (64u << 20))
     return error(UsageError("--strip-rows " + std::to_string(layout.strip_rows) + " makes chunks over 64 MiB at width " +
                             std::to_string(layout.width)), kExitUsage);
 
   // 2. Output: rank 0 locks it and decides: afresh, resume from the journal, already complete, or
   //    refused (parameters differ from what the journal or the file recorded); everyone learns it.
   std::unique_ptr<JobOutput> out;
-  const std::vector<FrameParams> frames = plan_frames(cfg);
+  const std::vector<FrameParams> frames = [&] {
+    std::vector<FrameParams> v = plan_frames(cfg);
+    for (FrameParams& p : v) {  // the kernel renders the sample grid (same view, K times finer)
+      p.width = layout.width;
+      p.height = layout.height;
+    }
+    return v;
+  }();
   int status = kExitOk;
   if (root) {
     try {
@@ -118,7 +128,7 @@ int main(int argc, char** argv) {
   JobResult result;
   try {
     RunOptions opt;
-    opt.render = {row_kernel(kernel), cfg.count_bytes(), cfg.compression_level};
+    opt.render = {row_kernel(kernel), cfg.count_bytes(), cfg.compression_level, cfg.smooth, cfg.distance};
     opt.progress_interval_s = cfg.progress_interval;
     opt.stop_requested = stop_signal;
     result = run_job(frames, layout, opt, out.get(), MPI_COMM_WORLD);

@@ -10,6 +10,9 @@ void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout,
                    int ranks, int threads_rank0) {
   std::fprintf(out, "fractal-render: %s, %llu frame(s) of %ux%u, max_iter %u, -> %s\n", fractal_name(cfg.fractal),
                static_cast<unsigned long long>(cfg.frames), cfg.width, cfg.height, cfg.max_iter, cfg.output.c_str());
+  if (cfg.supersample > 1 || cfg.smooth || cfg.distance)
+    std::fprintf(out, "  stored: %ux%u samples per frame (supersample %u)%s%s\n", cfg.sample_width(), cfg.sample_height(),
+                 cfg.supersample, cfg.smooth ? ", /smooth" : "", cfg.distance ? ", /distance" : "");
   std::fprintf(out, "  %d rank(s) x %d thread(s) on rank 0, kernel %s, %llu chunks of %u rows, deflate %d\n", ranks,
                threads_rank0, kernel_name(kernel), static_cast<unsigned long long>(layout.chunk_count()),
                layout.strip_rows, cfg.compression_level);
@@ -57,7 +60,8 @@ void print_report(std::FILE* out, const Config& cfg, const ChunkLayout& layout, 
   const double other = std::max(0.0, wall - kernel - compress);
   const double pixels = static_cast<double>(layout.frames) * layout.width * layout.height;
   const double rate = wall > 0 ? r.iterations / wall / 1e9 : 0;
-  const double raw = pixels * cfg.count_bytes();
+  // Every stored plane: the counts and the float32 /smooth, /distance of the job.
+  const double raw = pixels * (cfg.count_bytes() + (cfg.smooth ? 4 : 0) + (cfg.distance ? 4 : 0));
   auto pct = [&](double t) { return wall > 0 ? 100 * t / wall : 0.0; };
   std::fprintf(out, "fractal-render: done\n");
   std::fprintf(out, "  frames        %llu of %ux%u = %.0f pixels\n", static_cast<unsigned long long>(layout.frames),

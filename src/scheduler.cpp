@@ -46,8 +46,9 @@ struct FailureHook {
   std::uint64_t after = 0;
 };
 
+// nbytes: the sizes of the chunk's planes (counts, smooth, distance; 0 = plane absent).
 struct ChunkHeader {
-  std::uint64_t index, iterations, hash, nbytes;
+  std::uint64_t index, iterations, hash, nbytes[3];
 };
 
 void check(int rc, const char* what) {
@@ -67,23 +68,26 @@ void wait_for(MPI_Comm comm, int source, int tag, MPI_Status* st) {
   }
 }
 
-// [n][n headers][payloads], one message per work item.
+// [n][n headers][payloads: each chunk's counts, smooth, distance planes], one message per work item.
 std::vector<std::uint8_t> pack(const std::vector<EncodedChunk>& chunks) {
   std::size_t total = sizeof(std::uint64_t) + chunks.size() * sizeof(ChunkHeader);
-  for (const auto& c : chunks) total += c.bytes.size();
+  for (const auto& c : chunks) total += c.bytes.size() + c.smooth.size() + c.distance.size();
   std::vector<std::uint8_t> buf(total);
   std::uint8_t* p = buf.data();
   const std::uint64_t n = chunks.size();
   std::memcpy(p, &n, sizeof n);
   p += sizeof n;
   for (const auto& c : chunks) {
-    const ChunkHeader h{c.index, c.iterations, c.hash, c.bytes.size()};
+    const ChunkHeader h{c.index, c.iterations, c.hash, {c.bytes.size(), c.smooth.size(), c.distance.size()}};
     std::memcpy(p, &h, sizeof h);
     p += sizeof h;
   }
   for (const auto& c : chunks) {
-    std::memcpy(p, c.bytes.data(), c.bytes.size());
-    p += c.bytes.size();
+    for (const auto* plane : {&c.bytes, &c.smooth, &c.distance}) {
+      if (plane->empty()) continue;
+      std::memcpy(p, plane->data(), plane->size());
+      p += plane->size();
+    }
   }
   return buf;
 }
@@ -101,9 +105,15 @@ std::vector<EncodedChunk> unpack(const std::vector<std::uint8_t>& buf) {
   for (std::uint64_t i = 0; i < n; ++i) {
     ChunkHeader hd;
     std::memcpy(&hd, h + i * sizeof hd, sizeof hd);
-    if (hd.nbytes > static_cast<std::uint64_t>(end - p)) fail();
-    out[i] = {hd.index, hd.iterations, hd.hash, std::vector<std::uint8_t>(p, p + hd.nbytes)};
-    p += hd.nbytes;
+    out[i].index = hd.index;
+    out[i].iterations = hd.iterations;
+    out[i].hash = hd.hash;
+    std::vector<std::uint8_t>* planes[3] = {&out[i].bytes, &out[i].smooth, &out[i].distance};
+    for (int k = 0; k < 3; ++k) {
+      if (hd.nbytes[k] > static_cast<std::uint64_t>(end - p)) fail();
+      planes[k]->assign(p, p + hd.nbytes[k]);
+      p += hd.nbytes[k];
+    }
   }
   return out;
 }

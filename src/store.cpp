@@ -96,7 +96,9 @@ void check_disk_space(const Config& cfg, const ChunkLayout& layout, std::uint64_
     // Uncompressed size: compression usually saves several times that (the journal holds the
     // compressed chunks a second time until the job completes), but a job that only fits if it
     // compresses well should be a conscious choice (--skip-disk-check).
-    const long double all = static_cast<long double>(layout.frames) * layout.width * layout.height * cfg.count_bytes();
+    // Counts, plus 4 bytes per sample for each of /smooth and /distance the job stores.
+    const unsigned sample_bytes = cfg.count_bytes() + (cfg.smooth ? 4u : 0u) + (cfg.distance ? 4u : 0u);
+    const long double all = static_cast<long double>(layout.frames) * layout.width * layout.height * sample_bytes;
     const long double need = layout.chunk_count() ? all * chunks_left / layout.chunk_count() : 0;
     const long double have = static_cast<long double>(st.f_bavail) * st.f_frsize;
     if (need > have) {
@@ -132,7 +134,8 @@ OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames
     attr_string(f, "config", cfg.resolved_text());
     attr_scalar<std::int32_t>(f, "complete", H5T_STD_I32LE, H5T_NATIVE_INT32, 0);
 
-    // /counts [frames, height, width], one strip of rows per chunk: [1, strip_rows, width].
+    // /counts [frames, height, width] of the stored sample grid (output pixels x --supersample),
+    // one strip of rows per chunk: [1, strip_rows, width].
     hsize_t dims[3] = {layout.frames, layout.height, layout.width};
     hsize_t chunk[3] = {1, layout.strip_rows, layout.width};
     H5Handle space(H5Screate_simple(3, dims, nullptr), H5Sclose);
@@ -147,13 +150,29 @@ OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames
     const hid_t c = counts_.get();
     attr_string(c, "fractal", fractal_name(cfg.fractal));
     attr_scalar<double>(c, "escape_radius", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg.escape_radius);
-    attr_scalar<std::uint32_t>(c, "width", H5T_STD_U32LE, H5T_NATIVE_UINT32, cfg.width);
-    attr_scalar<std::uint32_t>(c, "height", H5T_STD_U32LE, H5T_NATIVE_UINT32, cfg.height);
+    // width/height: the stored grid (samples); output_width/height: the image it is for.
+    attr_scalar<std::uint32_t>(c, "width", H5T_STD_U32LE, H5T_NATIVE_UINT32, layout.width);
+    attr_scalar<std::uint32_t>(c, "height", H5T_STD_U32LE, H5T_NATIVE_UINT32, layout.height);
+    attr_scalar<std::uint32_t>(c, "output_width", H5T_STD_U32LE, H5T_NATIVE_UINT32, cfg.width);
+    attr_scalar<std::uint32_t>(c, "output_height", H5T_STD_U32LE, H5T_NATIVE_UINT32, cfg.height);
+    attr_scalar<std::uint32_t>(c, "supersample", H5T_STD_U32LE, H5T_NATIVE_UINT32, cfg.supersample);
+    attr_string(c, "family", family_name(cfg.family));
+    attr_scalar<std::uint32_t>(c, "power", H5T_STD_U32LE, H5T_NATIVE_UINT32,
+                               cfg.family == Family::Multibrot ? cfg.power : 2u);
     attr_scalar<std::uint64_t>(c, "frames", H5T_STD_U64LE, H5T_NATIVE_UINT64, cfg.frames);
     attr_scalar<double>(c, "fps", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg.fps);
     attr_scalar<double>(c, "z0_re", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg.fractal == Fractal::Mandelbrot ? cfg.z0_re : NAN);
     attr_scalar<double>(c, "z0_im", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg.fractal == Fractal::Mandelbrot ? cfg.z0_im : NAN);
     attr_scalar<std::uint32_t>(c, "strip_rows", H5T_STD_U32LE, H5T_NATIVE_UINT32, layout.strip_rows);
+
+    // /smooth and /distance: float32 on the same grid and chunks, the same filters.
+    auto float_plane = [&](const char* name) {
+      H5Handle d(H5Dcreate2(f, name, H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose);
+      if (!d) fail(std::string("cannot create dataset /") + name + " in");
+      return d;
+    };
+    if (cfg.smooth) smooth_ = float_plane("smooth");
+    if (cfg.distance) distance_ = float_plane("distance");
 
     // /frames/*: the per-frame parameters actually used, so any pixel can be recomputed.
     H5Handle g(H5Gcreate2(f, "frames", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
@@ -170,6 +189,9 @@ OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames
     column("ymax", [](const FrameParams& p) { return p.ymax; });
     column("c_re", [julia](const FrameParams& p) { return julia ? p.c_re : NAN; });
     column("c_im", [julia](const FrameParams& p) { return julia ? p.c_im : NAN; });
+    column("rotation", [](const FrameParams& p) { return p.rotation; });
+    column("rotation_cos", [](const FrameParams& p) { return p.rot_cos; });
+    column("rotation_sin", [](const FrameParams& p) { return p.rot_sin; });
     std::vector<std::uint32_t> mi(frames.size());
     for (std::size_t i = 0; i < frames.size(); ++i) mi[i] = frames[i].max_iter;
     write_1d(g.get(), "max_iter", H5T_STD_U32LE, H5T_NATIVE_UINT32, mi);
@@ -192,6 +214,8 @@ OutputFile::~OutputFile() {
   iter_ds_.reset();
   hash_ds_.reset();
   done_ds_.reset();
+  distance_.reset();
+  smooth_.reset();
   counts_.reset();
   file_.reset();
 }
@@ -201,17 +225,22 @@ void OutputFile::fail(const std::string& what) const {
 }
 
 void OutputFile::write_chunk(std::uint64_t index, std::span<const std::uint8_t> bytes,
-                             std::uint64_t hash, std::uint64_t iterations) {
+                             std::uint64_t hash, std::uint64_t iterations,
+                             std::span<const std::uint8_t> smooth, std::span<const std::uint8_t> distance) {
   const ChunkRef r = chunk_ref(layout_, index);
   hsize_t offset[3] = {r.frame, r.row_begin, 0};
+  if (static_cast<bool>(smooth_) != !smooth.empty() || static_cast<bool>(distance_) != !distance.empty())
+    throw RuntimeError("chunk " + std::to_string(index) + " does not carry the /smooth and /distance planes this job stores");
   errno = 0;
-  if (H5Dwrite_chunk(counts_.get(), H5P_DEFAULT, 0, offset, bytes.size(), bytes.data()) < 0)
+  if (H5Dwrite_chunk(counts_.get(), H5P_DEFAULT, 0, offset, bytes.size(), bytes.data()) < 0 ||
+      (smooth_ && H5Dwrite_chunk(smooth_.get(), H5P_DEFAULT, 0, offset, smooth.size(), smooth.data()) < 0) ||
+      (distance_ && H5Dwrite_chunk(distance_.get(), H5P_DEFAULT, 0, offset, distance.size(), distance.data()) < 0))
     fail("writing chunk " + std::to_string(index) + " (frame " + std::to_string(r.frame) + ") to");
   if (!done_[index]) ++chunks_done_;
   done_[index] = 1;
   hash_[index] = hash;
   iterations_[index] = iterations;
-  bytes_written_ += bytes.size();
+  bytes_written_ += bytes.size() + smooth.size() + distance.size();
 }
 
 void OutputFile::checkpoint() {
@@ -237,6 +266,8 @@ void OutputFile::finish(std::uint64_t verification_hash) {
   iter_ds_.reset();
   hash_ds_.reset();
   done_ds_.reset();
+  distance_.reset();
+  smooth_.reset();
   counts_.reset();
   errno = 0;
   if (H5Fclose(file_.release()) < 0) fail("closing");

@@ -243,7 +243,7 @@ TEST(Normalize, Names) {
     norm_from_name("sqrt");
     ADD_FAILURE();
   } catch (const UsageError& e) {
-    EXPECT_STREQ(e.what(), "--norm must be linear, log, histogram, histogram-per-frame or cycle, got 'sqrt'");
+    EXPECT_STREQ(e.what(), "--norm must be linear, log, histogram, histogram-per-frame, cycle, smooth, smooth-log or smooth-cycle, got 'sqrt'");
   }
 }
 
@@ -468,4 +468,52 @@ TEST(ColourTable8, EqualsFloatPathByteForByte) {
       }
     }
   }
+}
+
+// ---- smooth norms and the optional data (issue 7) ----------------------------------------------
+
+TEST(SmoothNorm, NamesAndValues) {
+  for (const char* n : {"smooth", "smooth-log", "smooth-cycle"}) EXPECT_STREQ(norm_name(norm_from_name(n)), n);
+  EXPECT_THROW(norm_from_name("smoothest"), fractal::UsageError);
+  NormSettings s;
+  s.norm = Norm::Smooth;
+  const Normalizer lin(s);
+  EXPECT_TRUE(lin.uses_smooth());
+  EXPECT_DOUBLE_EQ(lin.value_smooth(12.5, 100, 0), 0.125);
+  EXPECT_DOUBLE_EQ(lin.value_smooth(-0.7, 100, 0), 0.0);   // clamped to [0, max_iter]
+  EXPECT_DOUBLE_EQ(lin.value_smooth(150.0, 100, 0), 1.0);
+  s.norm = Norm::SmoothLog;
+  EXPECT_DOUBLE_EQ(Normalizer(s).value_smooth(12.5, 100, 0), std::log1p(12.5) / std::log1p(100.0));
+  s.norm = Norm::SmoothCycle;
+  s.cycle_period = 10;
+  s.cycle_speed = 2;
+  EXPECT_NEAR(Normalizer(s).value_smooth(12.5, 100, 3), 0.85, 1e-12);  // (12.5 + 6) mod 10 / 10
+  s.norm = Norm::Linear;
+  EXPECT_FALSE(Normalizer(s).uses_smooth());
+}
+
+TEST(SmoothNorm, ColourFrameUsesSmoothAndBoundary) {
+  const Colormap cm = Colormap::named("gray");
+  NormSettings s;
+  s.norm = Norm::Smooth;
+  const Normalizer norm(s);
+  const std::vector<std::uint32_t> counts = {3, 3, 10, 4};  // 4 pixels, max_iter 10 (pixel 2 interior)
+  const std::vector<float> smooth = {2.2f, 2.9f, 10.0f, 3.5f};
+  const std::vector<float> distance = {0.5f, 0.01f, 0.0f, 0.2f};
+  ExtraColouring ex;
+  ex.smooth = smooth;
+  const RGB interior{0.25f, 0.5f, 0.75f};
+  ImageF img = colour_frame(counts, 4, 1, 10, 0, norm, cm, interior, {}, {}, &ex);
+  EXPECT_EQ(img.rgb[0], cm.at(0.22).r);
+  EXPECT_EQ(img.rgb[3], cm.at(0.29).r);
+  EXPECT_NE(img.rgb[0], img.rgb[3]);  // same count, different smooth values
+  EXPECT_EQ(img.rgb[6], interior.r);
+  ex.distance = distance;
+  ex.boundary_below = 0.1;
+  ex.boundary = {1, 0, 1};
+  img = colour_frame(counts, 4, 1, 10, 0, norm, cm, interior, {}, {}, &ex);
+  EXPECT_EQ(img.rgb[3], 1.0f);  // distance 0.01 < 0.1: boundary
+  EXPECT_EQ(img.rgb[4], 0.0f);
+  EXPECT_EQ(img.rgb[6], interior.r);  // interior keeps its colour although its distance is 0
+  EXPECT_EQ(img.rgb[9], cm.at(0.35).r);
 }

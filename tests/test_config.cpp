@@ -21,6 +21,7 @@
 
 #include "fractal/config.hpp"
 #include "fractal/error.hpp"
+#include "fractal/frame_plan.hpp"
 
 namespace fractal {
 namespace {
@@ -726,6 +727,234 @@ TEST(ConfigResolvedText, PanZoomRoundTrips) {
   expect_round_trip({"--frames", "12", "--end-center-re", "0.1", "--end-center-im", "-0.7",
                      "--end-view-width", "0.3", "--num-steps", "100"},
                     dir, "panzoom_julia");
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Keyframes (--key, --interp*, --max-iter-growth; docs/ANIMATION.md)
+
+// Two plans equal field by field, doubles bit for bit.
+void expect_same_plan(const Config& a, const Config& b) {
+  const std::vector<FrameParams> pa = plan_frames(a), pb = plan_frames(b);
+  ASSERT_EQ(pa.size(), pb.size());
+  for (std::size_t f = 0; f < pa.size(); ++f) {
+    SCOPED_TRACE("frame " + std::to_string(f));
+    for (auto m : {&FrameParams::xmin, &FrameParams::xmax, &FrameParams::ymin, &FrameParams::ymax, &FrameParams::c_re,
+                   &FrameParams::c_im, &FrameParams::rotation, &FrameParams::rot_cos, &FrameParams::rot_sin})
+      EXPECT_TRUE(bit_equal(pa[f].*m, pb[f].*m)) << std::hexfloat << pa[f].*m << " vs " << pb[f].*m;
+    EXPECT_EQ(pa[f].max_iter, pb[f].max_iter);
+    EXPECT_EQ(pa[f].width, pb[f].width);
+    EXPECT_EQ(pa[f].height, pb[f].height);
+  }
+}
+
+struct KeyRefusal {
+  Args args;
+  std::vector<std::string> named;  // every one must appear in the message
+};
+
+TEST(ConfigKeyframes, RefusalsNameKeyAndText) {
+  const Args M = {"--fractal", "mandelbrot", "--width", "64", "--height", "48"};
+  auto with = [](Args base, const Args& more) {
+    base.insert(base.end(), more.begin(), more.end());
+    return base;
+  };
+  const std::vector<KeyRefusal> cases = {
+      {{"--key", "frame=0 zoom=2"}, {"--key", "'frame=0 zoom=2'", "zoom"}},
+      {{"--key", "frame=0 width"}, {"--key", "'frame=0 width'"}},
+      {{"--key", "width=2"}, {"--key", "'width=2'", "frame"}},
+      {{"--key", "frame=0 time=1 width=2"}, {"--key", "'frame=0 time=1 width=2'"}},
+      {{"--key", "frame=3"}, {"--key", "'frame=3'"}},
+      {{"--key", "frame=0 width=2 width=3"}, {"--key", "width"}},
+      {{"--key", "frame=2 width=2", "--key", "frame=2 width=3"}, {"--key", "'frame=2 width=3'", "width"}},
+      {{"--key", "frame=2 width=2", "--key", "time=0.0667 width=3"}, {"--key", "width", "frame 2"}},
+      {{"--key", "frame=-1 width=2"}, {"--key", "'-1'"}},
+      {{"--key", "frame=1.5 width=2"}, {"--key", "'1.5'"}},
+      {{"--key", "frame=1000000 width=2"}, {"--key", "'1000000'"}},
+      {{"--key", "time=nan width=2"}, {"--key", "'nan'"}},
+      {{"--key", "time=1e6 width=2"}, {"--key", "time"}},
+      {{"--key", "frame=0 width=nan"}, {"--key", "'nan'", "width"}},
+      {{"--key", "frame=0 width=inf"}, {"--key", "'inf'"}},
+      {{"--key", "frame=0 width=0"}, {"--key", "'0'", "width"}},
+      {{"--key", "frame=0 width=-1"}, {"--key", "'-1'"}},
+      {{"--key", "frame=0 width=1e7"}, {"--key", "'1e7'"}},
+      {{"--key", "frame=0 center=2e6,0"}, {"--key", "'2e6'", "center"}},
+      {{"--key", "frame=0 center=0"}, {"--key", "center"}},
+      {{"--key", "frame=0 center=0,1,2"}, {"--key", "center"}},
+      {{"--key", "frame=0 center=0,1e309"}, {"--key", "'1e309'"}},
+      {{"--key", "frame=0 rotation=inf"}, {"--key", "rotation"}},
+      {{"--key", "frame=0 rotation=2e6"}, {"--key", "rotation"}},
+      {{"--key", "frame=0 c=0.1,nan"}, {"--key", "'nan'"}},
+      {{"--key", "frame=0 c-polar=-1,0"}, {"--key", "'-1'"}},
+      {{"--key", "frame=0 c=1,0 c-polar=1,0"}, {"--key", "c-polar"}},
+      {{"--key", "frame=0 c=1,0", "--key", "frame=5 c-polar=1,90"}, {"--key", "'frame=5 c-polar=1,90'", "c="}},
+      {{"--key", "frame=0 max-iter=0"}, {"--key", "'0'", "max-iter"}},
+      {{"--key", "frame=0 max-iter=4294967296"}, {"--key", "'4294967296'"}},
+      {{"--key", "frame=0 max-iter=1e3"}, {"--key", "'1e3'"}},
+      {with(M, {"--key", "frame=0 c=0.1,0.2"}), {"--key", "'frame=0 c=0.1,0.2'", "mandelbrot"}},
+      {with(M, {"--key", "frame=0 c-polar=0.1,20"}), {"--key", "mandelbrot"}},
+      // Too narrow for the sample grid, at this key's centre or at another key's centre.
+      {with(M, {"--key", "frame=0 center=-0.75,0.1 width=1e-20"}), {"--key", "width", "narrow"}},
+      {with(M, {"--key", "frame=0 center=-0.75,0.1", "--key", "frame=9 width=1e-18"}), {"--key", "narrow"}},
+      {with(M, {"--key", "frame=0 width=3e-17", "--key", "frame=9 center=0.5,0.5"}), {"--key", "narrow"}},
+      {with(M, {"--key", "frame=0 width=1e-4", "--supersample", "16", "--key", "frame=1 width=1e-14",
+                "--key", "frame=2 center=-1.5,0"}), {"--key", "narrow"}},
+      // Other options that cannot go with keys.
+      {{"--key", "frame=3 width=1", "--c-im-increment", "0.1"}, {"--key", "--c-im-increment"}},
+      {{"--key", "frame=3 width=1", "--end-center-re", "0", "--end-center-im", "0", "--end-view-width", "1",
+        "--frames", "9"}, {"--key", "--end-center-re"}},
+      {{"--key", "frame=3 width=1", "--frames", "3"}, {"--frames", "--key", "3"}},
+      {{"--key", "time=2 width=1", "--duration", "1"}, {"--duration", "--key"}},
+      {{"--key", "frame=3 max-iter=500", "--max-iter-growth", "10"}, {"--key", "--max-iter-growth", "'frame=3 max-iter=500'"}},
+  };
+  for (const KeyRefusal& c : cases) {
+    Args args = c.args;
+    args.insert(args.end(), {"-o", "x.h5"});
+    SCOPED_TRACE("argv: " + join(args));
+    const std::string msg = usage_error(args);
+    for (const auto& n : c.named) EXPECT_NE(msg.find(n), std::string::npos) << "message does not name " << n << ": " << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+  // Controls: the same contexts with good keys parse.
+  for (const Args& good : std::vector<Args>{
+           {"--key", "frame=0 width=2", "--key", "frame=2 width=3"},
+           {"--key", "frame=0 width=2", "--key", "frame=2 rotation=3"},
+           {"--key", "time=1e-3 width=2 center=0,1e5 rotation=-1e6 c=0.1,0.2 max-iter=4294967295"},
+           {"--key", "frame=999999 c-polar=0,0"},
+           {"--key", "frame=0 c=1,0", "--key", "frame=5 c=1,90"},
+           with(M, {"--key", "frame=0 center=-0.75,0.1 width=1e-12"}),
+           with(M, {"--key", "frame=0 rotation=20 max-iter=7"}),
+           {"--key", "frame=3 width=1", "--frames", "4"},
+           {"--key", "frame=3 width=1", "--max-iter-growth", "10"}}) {
+    Args args = good;
+    args.insert(args.end(), {"-o", "x.h5"});
+    try {
+      parse(args);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "argv " << join(args) << " refused: " << e.what();
+    }
+  }
+}
+
+TEST(ConfigKeyframes, InterpAndGrowthOptions) {
+  const Args key = {"--key", "frame=0 width=2", "--key", "frame=4 width=1", "-o", "x.h5"};
+  auto with = [&](Args more) {
+    more.insert(more.end(), key.begin(), key.end());
+    return more;
+  };
+  const Config d = parse(with({})).config;
+  EXPECT_EQ(d.path.center, Interp::Zoom);
+  EXPECT_EQ(d.path.width, Interp::Cubic);
+  EXPECT_EQ(d.path.rotation, Interp::Cubic);
+  EXPECT_EQ(d.path.c, Interp::Cubic);
+  EXPECT_EQ(d.path.max_iter, Interp::Cubic);
+  EXPECT_FALSE(d.path.max_iter_growth);
+  const Config e = parse(with({"--interp", "ease", "--interp-rotation", "linear"})).config;
+  EXPECT_EQ(e.path.center, Interp::Zoom);  // the centre keeps zoom unless --interp-center
+  EXPECT_EQ(e.path.width, Interp::Ease);
+  EXPECT_EQ(e.path.rotation, Interp::Linear);
+  EXPECT_EQ(e.path.c, Interp::Ease);
+  EXPECT_EQ(e.path.max_iter, Interp::Ease);
+  EXPECT_EQ(parse(with({"--interp-center", "linear"})).config.path.center, Interp::Linear);
+  EXPECT_EQ(*parse(with({"--max-iter-growth", "12.5"})).config.path.max_iter_growth, 12.5);
+  for (const Args& bad : std::vector<Args>{{"--interp", "zoom"}, {"--interp", "spline"}, {"--interp-width", "zoom"},
+                                           {"--interp-c", ""}, {"--interp-center", "Zoom"}}) {
+    const std::string msg = usage_error(with(bad));
+    EXPECT_NE(msg.find(bad[0]), std::string::npos) << msg;
+    EXPECT_NE(msg.find("'" + bad[1] + "'"), std::string::npos) << msg;
+  }
+  for (const char* v : {"-1", "nan", "inf", "1e10", "x"}) {
+    const std::string msg = usage_error(with({"--max-iter-growth", v}));
+    EXPECT_NE(msg.find("--max-iter-growth"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(std::string("'") + v + "'"), std::string::npos) << msg;
+  }
+  // Without keys these options have nothing to act on.
+  for (const char* opt : {"--interp", "--interp-center", "--interp-width", "--interp-rotation", "--interp-c",
+                          "--interp-max-iter", "--max-iter-growth"}) {
+    const std::string msg = usage_error({opt, std::string(opt) == "--max-iter-growth" ? "5" : "linear", "-o", "x.h5"});
+    EXPECT_NE(msg.find(opt), std::string::npos) << msg;
+    EXPECT_NE(msg.find("--key"), std::string::npos) << msg;
+  }
+}
+
+TEST(ConfigKeyframes, FramesFromKeysTimeAndFiles) {
+  EXPECT_EQ(parse({"--key", "frame=24 width=1", "-o", "x.h5"}).config.frames, 25u);
+  EXPECT_EQ(parse({"--key", "frame=24 width=1", "--frames", "40", "-o", "x.h5"}).config.frames, 40u);
+  // time -> frame = round(time * fps), half away from zero.
+  const Config t = parse({"--key", "time=0.5 width=1", "--key", "time=0 width=2", "--fps", "25", "-o", "x.h5"}).config;
+  ASSERT_EQ(t.path.keys.size(), 2u);
+  EXPECT_EQ(t.path.keys[0].frame, 0u);
+  EXPECT_EQ(t.path.keys[1].frame, 13u);
+  EXPECT_EQ(t.frames, 14u);
+  // A config file's keys, out of order; keys on the command line replace them all.
+  const ScopedDir dir = test_dir();
+  const std::string cfg = write_file(dir.path / "keys.cfg",
+                                     "fractal = mandelbrot\nwidth = 32\nkey = frame=9 width=0.5\n"
+                                     "key = frame=0 width=3 center=-0.5,0\nkey = frame=4 rotation=45\n");
+  const Config f = parse({cfg, "-o", "x.h5"}).config;
+  EXPECT_EQ(f.frames, 10u);
+  ASSERT_EQ(f.path.keys.size(), 3u);
+  EXPECT_EQ(f.path.key_texts()[0], "frame=0 center=-0.5,0 width=3");
+  EXPECT_EQ(f.path.key_texts()[1], "frame=4 rotation=45");
+  EXPECT_EQ(f.path.key_texts()[2], "frame=9 width=0.5");
+  const Config g = parse({cfg, "--key", "frame=2 width=1", "-o", "x.h5"}).config;
+  EXPECT_EQ(g.frames, 3u);
+  ASSERT_EQ(g.path.keys.size(), 1u);
+  // Errors in a file's keys name the file.
+  const std::string bad = write_file(dir.path / "bad.cfg", "key = frame=0 widht=2\n");
+  const std::string msg = usage_error({bad, "-o", "x.h5"});
+  EXPECT_NE(msg.find("--key 'frame=0 widht=2'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(bad), std::string::npos) << msg;
+}
+
+// --print-config of a keyframed job reads back to the same text and the same plan.
+void expect_keyed_round_trip(const Args& args, const fs::path& dir, const std::string& name) {
+  expect_round_trip(args, dir, name);
+  Args full = args;
+  full.insert(full.end(), {"-o", "x.h5"});
+  const Config a = parse(full).config;
+  const std::string cfg = write_file(dir / (name + "_plan.cfg"), a.resolved_text());
+  const Config b = parse({cfg, "-o", "x.h5"}).config;
+  EXPECT_EQ(a.path.key_texts(), b.path.key_texts());
+  EXPECT_EQ(a.max_iter_peak, b.max_iter_peak);
+  expect_same_plan(a, b);
+}
+
+TEST(ConfigKeyframes, ResolvedTextRoundTrips) {
+  const ScopedDir dir = test_dir();
+  expect_keyed_round_trip({"--fractal", "mandelbrot", "--width", "96", "--height", "54", "--max-iter", "300",
+                           "--key", "frame=30 center=-0.743643887037151,0.131825904205330 width=1e-9",
+                           "--key", "time=0 center=-0.75,0 width=3.5 rotation=0", "--key", "frame=12 rotation=90",
+                           "--interp-width", "linear", "--interp-rotation", "ease", "--max-iter-growth", "333.3",
+                           "--frames", "35"},
+                          dir.path, "zoom");
+  expect_keyed_round_trip({"--key", "frame=0 c-polar=0.7885,0", "--key", "frame=20 c-polar=0.7885,360 max-iter=900",
+                           "--key", "frame=7 max-iter=100", "--interp", "linear", "--interp-max-iter", "cubic",
+                           "--center-re", "0", "--center-im", "0", "--view-width", "3.2", "--width", "50"},
+                          dir.path, "polar");
+  // A preview's resolved text is the preview job itself.
+  expect_keyed_round_trip({"--preview", "--preview-size", "48", "--width", "1280", "--height", "720", "--fractal",
+                           "mandelbrot", "--max-iter", "1000", "--key", "frame=0 width=3 max-iter=2000", "--key",
+                           "frame=8 width=0.001 center=-0.1,0.9 max-iter=400", "--interp", "ease"},
+                          dir.path, "preview");
+  const Config p = parse({"--preview", "--key", "frame=0 max-iter=2000", "--key", "frame=1 max-iter=40", "-o", "x.h5"}).config;
+  EXPECT_NE(p.resolved_text().find("key = frame=0 max-iter=500\n"), std::string::npos) << p.resolved_text();
+  EXPECT_NE(p.resolved_text().find("key = frame=1 max-iter=40\n"), std::string::npos) << p.resolved_text();
+}
+
+// A centre view whose bounds pass the coordinate limit would print a --print-config that does not
+// read back (found by fuzz_config): refused.
+TEST(ConfigRules, CentreViewBeyondCoordinateLimitIsRefused) {
+  const std::string msg = usage_error({"--center-re", "0", "--center-im", "1000000", "--view-width", "3.2", "-o", "x.h5"});
+  EXPECT_NE(msg.find("--center-im"), std::string::npos) << msg;
+  EXPECT_EQ(parse({"--center-re", "0", "--center-im", "999998", "--view-width", "3.2", "-o", "x.h5"}).config.view.ymax, 999999.6);
+}
+
+TEST(ConfigKeyframes, HelpListsKeyOptions) {
+  const std::string t = parse({"--help"}).help_text;
+  for (const char* n : {"--key ", "--interp ", "--interp-center", "--interp-width", "--interp-rotation", "--interp-c ",
+                        "--interp-max-iter", "--max-iter-growth"})
+    EXPECT_NE(t.find(n), std::string::npos) << n;
 }
 
 }  // namespace

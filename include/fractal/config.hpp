@@ -1,11 +1,13 @@
 #pragma once
 // The job configuration: read once from a config file and the command line, validated, then const.
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "fractal/family.hpp"
+#include "fractal/keyframes.hpp"
 
 namespace fractal {
 
@@ -47,6 +49,11 @@ struct Config {
   double c_im_increment = 0.0;      // workload 1 sweep: c_im(f) = c_im + inc * f / (frames - 1)
   std::optional<Bounds> end_view;   // pan/zoom: last frame's view (width interpolated geometrically)
   double end_center_re = 0, end_center_im = 0, end_view_width = 0;  // ... as given (end_view derives from them)
+  // Keyframed path (--key, --interp*, --max-iter-growth; docs/ANIMATION.md). Empty: the sweep or
+  // pan/zoom above. Exclusive with --c-im-increment and --end-*.
+  KeyframePath path;
+  // The largest per-frame max_iter of the plan (parse_config computes it; 0 = max_iter).
+  std::uint32_t max_iter_peak = 0;
 
   // Storage and run-time settings (do not change counts).
   std::uint32_t strip_rows = 0;     // rows per chunk; 0 = chosen from the frame width
@@ -65,8 +72,8 @@ struct Config {
   // and printed by --print-config; feeding it back reproduces the job).
   std::string resolved_text() const;
 
-  // Bytes per stored count: 2 when every max_iter <= 65535, else 4.
-  unsigned count_bytes() const { return max_iter <= 65535u ? 2u : 4u; }
+  // Bytes per stored count: 2 when every frame's max_iter <= 65535, else 4.
+  unsigned count_bytes() const { return std::max(max_iter, max_iter_peak) <= 65535u ? 2u : 4u; }
 };
 
 // What parse_config found: a config, or a request to print help and exit 0.

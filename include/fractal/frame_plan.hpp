@@ -5,6 +5,7 @@
 
 #include "fractal/config.hpp"
 #include "fractal/family.hpp"
+#include "fractal/keyframes.hpp"
 
 namespace fractal {
 
@@ -28,8 +29,13 @@ struct FrameParams {
   bool skip_interior = true;
 };
 
-// One FrameParams per frame: [frames]. Julia sweep: c_im(f) = c_im + inc * (f / (frames - 1)).
+// One FrameParams per frame: [frames]. Every frame gets the job's family, power and the static
+// --rotation (rotation_cos_sin). Julia sweep: c_im(f) = c_im + inc * (f / (frames - 1)).
 // Pan/zoom: centre linear, width geometric: w(t) = w0 * (w1 / w0)^t with t = f / (frames - 1).
+// Keyframed jobs (cfg.path not empty): centre, width, rotation, c and max_iter per frame from
+// PathEvaluator (keyframes.hpp; formulas in docs/ANIMATION.md); bounds from centre cx, cy and
+// width w: h = w * height / width, xmin = cx - w/2, xmax = cx + w/2, ymin = cy - h/2,
+// ymax = cy + h/2 (the base view's bounds exactly when neither centre nor width has keys).
 std::vector<FrameParams> plan_frames(const Config& cfg);
 
 }  // namespace fractal

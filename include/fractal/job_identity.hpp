@@ -1,7 +1,7 @@
 #pragma once
 // What makes two runs write the same file: every parameter that changes a stored value (size,
-// frames, per-frame views, c, z0, max_iter, escape radius, fractal, data type, chunk grid,
-// compression, fps), in canonical text. A resumed job must match the identity its journal
+// frames, per-frame views and rotations, c, z0, max_iter, escape radius, fractal, family, power,
+// supersampling, the optional /smooth and /distance datasets, data type, chunk grid, compression, fps), in canonical text. A resumed job must match the identity its journal
 // recorded, and a job whose OUT.h5 already exists must match that file, parameter by parameter;
 // the first difference is refused with exit 2, naming it. Run settings (kernel, ranks, threads,
 // progress) are not part of it: any of them may change between runs.
@@ -40,7 +40,7 @@ struct FinishedFile {
   std::map<std::string, std::string> identity;
   std::uint64_t verification_hash = 0;
 };
-// Reads `path` (format_version 1, complete = 1). Throws UsageError ("... is not a finished
+// Reads `path` (the current format_version only, complete = 1). Throws UsageError ("... is not a finished
 // fractal-render file ...; pass --overwrite to replace it") if it is anything else.
 FinishedFile read_finished_file(const std::string& path);
 

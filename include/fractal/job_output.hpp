@@ -41,7 +41,8 @@ class JobOutput {
   const std::string& journal_path() const { return journal_path_; }
   const std::string& output_path() const { return output_; }
 
-  // One finished chunk: appended to the journal, then written to the HDF5 file. It counts as kept
+  // One finished chunk (all its planes: counts and the job's /smooth, /distance): appended to the
+  // journal, then written to the HDF5 file. It counts as kept
   // (survives a crash of the machine) after the next checkpoint; it survives the death of this
   // process at once.
   void write_chunk(const EncodedChunk& c);

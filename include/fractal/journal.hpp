@@ -2,7 +2,8 @@
 // The job's journal, OUT.h5.journal: the checkpoint of an unfinished job. An append-only file that
 // rank 0 writes next to OUT.h5.partial: a header (the job's identity, job_identity.hpp) and one
 // record per finished chunk (index, hash, iterations and the chunk's stored bytes), each with a
-// CRC-32. A chunk counts as done only if its record is complete and its CRC verifies, so a record
+// CRC-32 (journal version 2: a record holds the chunk's /counts, /smooth and /distance planes;
+// version 1 journals, counts only, are still read). A chunk counts as done only if its record is complete and its CRC verifies, so a record
 // torn by a kill (or by a full disk) is simply cut off when the journal is reopened. The HDF5
 // file is rebuilt from the journal on resume and is never trusted after a crash: HDF5 does not
 // promise that a file reopens after its writer died mid-write. Layout: docs/FORMAT.md.
@@ -24,7 +25,9 @@ struct JournalChunk {
   std::uint64_t index = 0;       // chunk index (layout.hpp)
   std::uint64_t hash = 0;        // hash_counts of the chunk's counts
   std::uint64_t iterations = 0;  // sum of the chunk's counts
-  std::span<const std::uint8_t> bytes;  // the chunk as stored (chunk_codec.hpp)
+  std::span<const std::uint8_t> bytes;  // the chunk as stored in /counts (chunk_codec.hpp)
+  // The chunk's planes as stored in /smooth and /distance; empty when the job has none.
+  std::span<const std::uint8_t> smooth = {}, distance = {};
 };
 
 class Journal {
@@ -68,6 +71,7 @@ class Journal {
   std::uint64_t end_ = 0;     // offset just past the last complete record
   bool dirty_ = false;        // records appended since the last sync
   std::uint64_t limit_ = 0;   // test hook FRACTAL_TEST_JOURNAL_LIMIT (bytes), 0 = none
+  std::uint32_t version_ = 2; // the file's journal version (1: counts-only records, read only)
 };
 
 }  // namespace fractal

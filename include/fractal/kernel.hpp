@@ -19,6 +19,11 @@ const char* kernel_name(KernelKind k);
 // with |z_k|^2 > R^2 gives k - 1; no escape within max_iter gives max_iter.
 std::uint32_t iterate_point(double zx, double zy, double cx, double cy, std::uint32_t max_iter,
                             double r2);
+// The same for any family (family.hpp): z_{k+1} = family_step(z_k) (power: the Multibrot degree,
+// ignored by the other families), the same count semantics and escape test. Multibrot with
+// power <= 2 is iterate_point exactly.
+std::uint32_t iterate_point_family(Family fam, std::uint32_t power, double zx, double zy,
+                                   double cx, double cy, std::uint32_t max_iter, double r2);
 
 // Pixel centres (DESIGN.md "Pixel to complex plane"); row 0 is the top.
 inline double pixel_x(const FrameParams& p, std::uint32_t j) {
@@ -54,11 +59,13 @@ inline void pixel_point(const FrameParams& p, std::uint32_t i, std::uint32_t j, 
 // near the boundary, where the orbit converges slowly, are always iterated, and the test's own
 // rounding (~1e-15) cannot matter. Valid only for z0 = 0 and escape radius >= 2.
 inline constexpr double kInteriorMargin = 1.0 / 262144;  // 2^-18 = 3.8e-6
-// True when skipping applies to this frame: skip_interior, Mandelbrot, z0 = 0, R^2 >= 4.
+// True when skipping applies to this frame: skip_interior, Mandelbrot-type, family Multibrot with
+// power 2 (the classic set: the cardioid and bulb are its components only), z0 = 0, R^2 >= 4.
 bool interior_skip_applies(const FrameParams& p);
 // The test for one point c (no other condition checked).
 bool mandelbrot_interior(double cx, double cy);
-// flags[j] = mandelbrot_interior(pixel_x(p, j), pixel_y(p, row)) for j < p.width; returns how many.
+// flags[j] = mandelbrot_interior(pixel_point(p, row, j)) for j < p.width (the rotated point when the
+// frame is rotated); returns how many.
 std::uint32_t mark_interior_row(const FrameParams& p, std::uint32_t row, std::uint8_t* flags);
 
 // ---- Testing escape every K steps (SIMD kernels) ----

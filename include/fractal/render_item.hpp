@@ -1,6 +1,7 @@
 #pragma once
 // Renders one work item on this rank: OpenMP threads over its rows (dynamic schedule: escape-time
-// cost is very uneven), then each chunk encoded for the file. No MPI, no HDF5.
+// cost is very uneven; the optional smooth/distance pass follows each row's kernel), then each chunk
+// encoded for the file. No MPI, no HDF5.
 #include <cstdint>
 #include <vector>
 
@@ -14,7 +15,10 @@ struct EncodedChunk {
   std::uint64_t index = 0;       // chunk index (layout.hpp)
   std::uint64_t iterations = 0;  // sum of the chunk's counts
   std::uint64_t hash = 0;        // hash_counts of the chunk's counts
-  std::vector<std::uint8_t> bytes;  // shuffled + deflated, as stored
+  std::vector<std::uint8_t> bytes;  // shuffled + deflated, as stored in /counts
+  // The optional planes (extras.hpp), float32 encoded the same way (element size 4), as stored in
+  // /smooth and /distance; empty when the job does not store them. The hash covers counts only.
+  std::vector<std::uint8_t> smooth, distance;
 };
 
 // Time spent by one rank, by kind; summed over its items.
@@ -34,6 +38,7 @@ struct RenderSettings {
   RowKernel kernel = nullptr;
   unsigned count_bytes = 2;
   int compression_level = 1;
+  bool smooth = false, distance = false;  // also compute and encode /smooth, /distance (extras.hpp)
 };
 
 std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, const ChunkLayout& layout,

@@ -38,9 +38,12 @@ class OutputFile {
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
 
-  // Writes one encoded chunk (chunk_codec.hpp) and records it done in memory.
+  // Writes one encoded chunk (chunk_codec.hpp) and records it done in memory. smooth/distance: the
+  // chunk's /smooth and /distance planes, required exactly when the job stores that dataset
+  // (RuntimeError otherwise).
   void write_chunk(std::uint64_t chunk_index, std::span<const std::uint8_t> bytes,
-                   std::uint64_t hash, std::uint64_t iterations);
+                   std::uint64_t hash, std::uint64_t iterations,
+                   std::span<const std::uint8_t> smooth = {}, std::span<const std::uint8_t> distance = {});
   // Writes the per-chunk state (/chunks/*) and flushes the file to disk.
   void checkpoint();
   // All chunks done: stores the verification hash and complete = 1, closes, makes the file durable
@@ -59,7 +62,7 @@ class OutputFile {
 
   std::string final_, partial_;
   ChunkLayout layout_;
-  H5Handle file_, counts_, done_ds_, hash_ds_, iter_ds_;
+  H5Handle file_, counts_, smooth_, distance_, done_ds_, hash_ds_, iter_ds_;  // smooth_/distance_: if stored
   std::vector<std::uint8_t> done_;        // [chunk_count]
   std::vector<std::uint64_t> hash_;       // [chunk_count] hash_counts of each chunk
   std::vector<std::uint64_t> iterations_; // [chunk_count] sum of counts of each chunk

@@ -108,8 +108,14 @@ bool encode_png(std::FILE* f, const void* img, std::uint32_t width, std::uint32_
 
 ImageF colour_frame(std::span<const std::uint32_t> counts, std::uint32_t width, std::uint32_t height,
                     std::uint32_t max_iter, std::uint64_t frame, const Normalizer& norm, const Colormap& cmap,
-                    RGB interior, std::span<const std::uint8_t> missing, RGB missing_colour) {
+                    RGB interior, std::span<const std::uint8_t> missing, RGB missing_colour,
+                    const ExtraColouring* extra) {
   const std::size_t npx = std::size_t{width} * height;
+  if (extra && ((!extra->smooth.empty() && extra->smooth.size() != npx) ||
+                (!extra->distance.empty() && extra->distance.size() != npx)))
+    throw RuntimeError("colour_frame: smooth/distance data do not match a " + size_text(width, height) + " frame");
+  const bool use_smooth = extra && !extra->smooth.empty();
+  const bool use_boundary = extra && !extra->distance.empty();
   if (counts.size() != npx)
     throw RuntimeError("colour_frame: " + std::to_string(counts.size()) + " counts for a " + size_text(width, height) + " frame");
   if (!missing.empty() && missing.size() != height)
@@ -128,7 +134,12 @@ ImageF colour_frame(std::span<const std::uint32_t> counts, std::uint32_t width, 
     for (std::uint32_t x = 0; x < width; ++x) {
       const std::uint32_t c = counts[base + x];
       // >= rather than ==: the histogram counts only c < max_iter as exterior, so both agree.
-      const RGB& col = row_missing ? missing_colour : c >= max_iter ? interior : cmap.at(norm.value(c, max_iter, frame));
+      const std::size_t i = base + x;
+      const RGB& col = row_missing        ? missing_colour
+                       : c >= max_iter    ? interior
+                       : use_boundary && extra->distance[i] < extra->boundary_below ? extra->boundary
+                       : use_smooth       ? cmap.at(norm.value_smooth(extra->smooth[i], max_iter, frame))
+                                          : cmap.at(norm.value(c, max_iter, frame));
       out[3 * x] = col.r;
       out[3 * x + 1] = col.g;
       out[3 * x + 2] = col.b;

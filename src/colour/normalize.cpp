@@ -44,7 +44,11 @@ Norm norm_from_name(const std::string& name) {
   if (name == "histogram") return Norm::Histogram;
   if (name == "histogram-per-frame") return Norm::HistogramPerFrame;
   if (name == "cycle") return Norm::Cycle;
-  throw UsageError("--norm must be linear, log, histogram, histogram-per-frame or cycle, got '" + name + "'");
+  if (name == "smooth") return Norm::Smooth;
+  if (name == "smooth-log") return Norm::SmoothLog;
+  if (name == "smooth-cycle") return Norm::SmoothCycle;
+  throw UsageError("--norm must be linear, log, histogram, histogram-per-frame, cycle, smooth, smooth-log or smooth-cycle, got '" +
+                   name + "'");
 }
 
 const char* norm_name(Norm n) {
@@ -54,6 +58,9 @@ const char* norm_name(Norm n) {
     case Norm::Histogram: return "histogram";
     case Norm::HistogramPerFrame: return "histogram-per-frame";
     case Norm::Cycle: return "cycle";
+    case Norm::Smooth: return "smooth";
+    case Norm::SmoothLog: return "smooth-log";
+    case Norm::SmoothCycle: return "smooth-cycle";
   }
   return "?";
 }
@@ -117,7 +124,32 @@ void Normalizer::finalize() {
   }
 }
 
+namespace {
+double cycle_position(double v, double speed, double period, std::uint64_t frame) {
+  if (!(period > 0)) return 0.0;
+  double r = std::fmod(v + speed * static_cast<double>(frame), period);
+  if (r < 0) r += period;  // a negative speed runs the palette backwards
+  if (r >= period) r = 0;  // r + period may round up to period
+  return r / period;
+}
+}  // namespace
+
+double Normalizer::value_smooth(double s, std::uint32_t max_iter, std::uint64_t frame) const {
+  if (!uses_smooth()) {
+    const double c = std::isfinite(s) ? std::clamp(std::floor(s), 0.0, 4294967295.0) : 0.0;
+    return value(static_cast<std::uint32_t>(c), max_iter, frame);
+  }
+  if (!std::isfinite(s)) s = 0;
+  const double m = static_cast<double>(max_iter);
+  switch (s_.norm) {
+    case Norm::Smooth: return max_iter == 0 ? 0.0 : std::clamp(s, 0.0, m) / m;
+    case Norm::SmoothLog: return max_iter == 0 ? 0.0 : std::log1p(std::clamp(s, 0.0, m)) / std::log1p(m);
+    default: return cycle_position(s, s_.cycle_speed, s_.cycle_period, frame);
+  }
+}
+
 double Normalizer::value(std::uint32_t count, std::uint32_t max_iter, std::uint64_t frame) const {
+  if (uses_smooth()) return value_smooth(static_cast<double>(count), max_iter, frame);
   switch (s_.norm) {
     case Norm::Linear:
       return max_iter == 0 ? 0.0 : static_cast<double>(count) / static_cast<double>(max_iter);
@@ -136,13 +168,12 @@ double Normalizer::value(std::uint32_t count, std::uint32_t max_iter, std::uint6
                                  [](std::uint32_t c, const auto& p) { return c < p.first; });
       return it == sparse_.begin() ? 0.0 : static_cast<double>(std::prev(it)->second) / total;
     }
-    case Norm::Cycle: {
-      if (!(s_.cycle_period > 0)) return 0.0;
-      double r = std::fmod(static_cast<double>(count) + s_.cycle_speed * static_cast<double>(frame), s_.cycle_period);
-      if (r < 0) r += s_.cycle_period;  // a negative speed runs the palette backwards
-      if (r >= s_.cycle_period) r = 0;  // r + period may round up to period
-      return r / s_.cycle_period;
-    }
+    case Norm::Cycle:
+      return cycle_position(static_cast<double>(count), s_.cycle_speed, s_.cycle_period, frame);
+    case Norm::Smooth:
+    case Norm::SmoothLog:
+    case Norm::SmoothCycle:
+      break;  // handled above
   }
   return 0.0;
 }

@@ -48,9 +48,9 @@ FrameRange parse_frames(const std::string& text) {
 
 }  // namespace
 
-RGB parse_colour(const std::string& t, const RGB& top, const RGB& bottom) {
+RGB parse_colour(const std::string& t, const RGB& top, const RGB& bottom, const char* option) {
   auto bad = [&] {
-    throw UsageError("--interior must be top, bottom, black, white, #rrggbb or R,G,B (0..255), got '" + t + "'");
+    throw UsageError(std::string("--") + option + " must be top, bottom, black, white, #rrggbb or R,G,B (0..255), got '" + t + "'");
   };
   if (t == "top") return top;
   if (t == "bottom") return bottom;
@@ -97,11 +97,14 @@ ColourOptions parse_colour_options(int argc, const char* const* argv) {
   col.add_options()
       ("cmap", s()->value_name("NAME"), "viridis (default), plasma, inferno, magma, cividis, twilight, twilight_shifted, turbo, gray; NAME_r reversed")
       ("cmap-file", s()->value_name("FILE"), "custom colour stops, one 'position r g b' line each (all in [0, 1])")
-      ("norm", s()->value_name("NAME"), "linear (default: count/max_iter), log (log1p), histogram (equalised over all selected frames), histogram-per-frame, cycle")
-      ("cycle-period", s()->value_name("N"), "cycle: iterations per palette repeat (default: 64)")
-      ("cycle-speed", s()->value_name("D"), "cycle: phase shift in iterations per frame (default: 0)")
+      ("norm", s()->value_name("NAME"), "linear (default: count/max_iter), log (log1p), histogram (equalised over all selected frames), histogram-per-frame, cycle; "
+                                        "from /smooth (render with --smooth): smooth (smooth/max_iter, no bands), smooth-log, smooth-cycle")
+      ("cycle-period", s()->value_name("N"), "cycle, smooth-cycle: iterations per palette repeat (default: 64)")
+      ("cycle-speed", s()->value_name("D"), "cycle, smooth-cycle: phase shift in iterations per frame (default: 0)")
+      ("boundary", s()->value_name("W"), "paint exterior pixels closer to the set than W samples (by /distance; render with --distance) in --boundary-colour")
+      ("boundary-colour", s()->value_name("COLOUR"), "colour of --boundary lines: black (default), white, #rrggbb, R,G,B, top, bottom")
       ("interior", s()->value_name("COLOUR"), "colour of points that never escaped: top (default: the colormap's top colour), bottom, black, white, #rrggbb, R,G,B")
-      ("downscale", s()->value_name("K"), "average K x K blocks after colouring (supersampling anti-aliasing; default: 1)")
+      ("downscale", s()->value_name("K"), "average K x K blocks after colouring (supersampling anti-aliasing; default: the file's --supersample factor, 1 keeps every sample)")
       ("png16", "16-bit PNGs (default: 8-bit)");
   po::options_description vid("Video");
   vid.add_options()
@@ -157,7 +160,16 @@ ColourOptions parse_colour_options(int argc, const char* const* argv) {
   if (vm.count("cycle-period")) o.norm.cycle_period = parse_double("cycle-period", str("cycle-period"), 0, 1e9, true);
   if (vm.count("cycle-speed")) o.norm.cycle_speed = parse_double("cycle-speed", str("cycle-speed"), -1e9, 1e9);
   if (vm.count("interior")) o.interior = str("interior");
-  if (vm.count("downscale")) o.downscale = static_cast<std::uint32_t>(parse_uint("downscale", str("downscale"), 1, 64));
+  if (vm.count("downscale")) {
+    o.downscale = static_cast<std::uint32_t>(parse_uint("downscale", str("downscale"), 1, 64));
+    o.downscale_given = true;
+  }
+  if (vm.count("boundary")) o.boundary = parse_double("boundary", str("boundary"), 0, 1e9, true);
+  if (vm.count("boundary-colour")) {
+    if (!vm.count("boundary")) throw UsageError("--boundary-colour applies only with --boundary");
+    o.boundary_colour = str("boundary-colour");
+    parse_colour(o.boundary_colour, RGB{}, RGB{}, "boundary-colour");  // checked here: one line, exit 2
+  }
   if (vm.count("progress-interval")) o.progress_interval = parse_double("progress-interval", str("progress-interval"), 0, 86400, true);
   VideoSettings& v = o.video_settings;
   if (vm.count("codec")) {

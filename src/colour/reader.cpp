@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -265,6 +266,64 @@ void CountsReader::beat() const {
   if (heartbeat_fd_ >= 0) write_all(heartbeat_fd_, ".");
 }
 
+// The type, chunking and filters of one [frames, height, width] plane: /counts (unsigned 16- or
+// 32-bit integers) or /smooth, /distance (float32), chunked in /counts' strips.
+void CountsReader::setup_plane(Plane& pl, bool floats) {
+  const Checker ck(info_.path);
+  FileInfo& in = info_;
+  const hid_t c = pl.ds.get();
+  const std::string name = pl.name;
+  {
+    H5Handle t(H5Dget_type(c), H5Tclose);
+    if (floats) {
+      if (!t || H5Tget_class(t.get()) != H5T_FLOAT || H5Tget_size(t.get()) != 4) ck.fail(name + " is not float32");
+      pl.elem_bytes = 4;
+      pl.big_endian = H5Tequal(t.get(), H5T_IEEE_F32BE) > 0;
+      if (!pl.big_endian && H5Tequal(t.get(), H5T_IEEE_F32LE) <= 0) ck.fail(name + " is not a plain IEEE float32 type");
+    } else {
+      if (!t || H5Tget_class(t.get()) != H5T_INTEGER || H5Tget_sign(t.get()) != H5T_SGN_NONE ||
+          (H5Tget_size(t.get()) != 2 && H5Tget_size(t.get()) != 4))
+        ck.fail(name + " is not uint16 or uint32");
+      pl.elem_bytes = static_cast<unsigned>(H5Tget_size(t.get()));
+      // Plain little- or big-endian integers only (HDF5 also knows padded and partial-precision
+      // ones, which no writer of this format produces).
+      pl.big_endian = H5Tequal(t.get(), pl.elem_bytes == 2 ? H5T_STD_U16BE : H5T_STD_U32BE) > 0;
+      if (!pl.big_endian && H5Tequal(t.get(), pl.elem_bytes == 2 ? H5T_STD_U16LE : H5T_STD_U32LE) <= 0)
+        ck.fail(name + " is not a plain uint16 or uint32 type");
+    }
+    H5Handle p(H5Dget_create_plist(c), H5Pclose);
+    hsize_t chunk[3] = {0, 0, 0};
+    if (!p || H5Pget_layout(p.get()) != H5D_CHUNKED || H5Pget_chunk(p.get(), 3, chunk) != 3 || chunk[0] != 1 ||
+        chunk[2] != in.width || chunk[1] < 1 || chunk[1] > in.height || (floats && chunk[1] != in.strip_rows))
+      ck.fail(name + " is not chunked in strips [1, rows, width]" + (floats ? " like /counts" : ""));
+    if (!floats) in.strip_rows = static_cast<std::uint32_t>(chunk[1]);
+    if (std::uint64_t{in.strip_rows} * in.width * pl.elem_bytes > kMaxChunkBytes)
+      ck.fail(name + " has chunks of " + std::to_string(std::uint64_t{in.strip_rows} * in.width * pl.elem_bytes) +
+              " bytes (fractal-render writes at most " + std::to_string(kMaxChunkBytes) + ")");
+    // fractal-render's pipeline is shuffle, then deflate (level 0: shuffle alone); files rewritten
+    // by other tools (h5py, say) may drop either or add fletcher32 last. Every chunk is decoded
+    // here (read_frame_raw), never by HDF5's filters: HDF5 1.10 copies a whole chunk's worth of
+    // bytes out of a filter's output even when a damaged chunk decodes shorter (a heap over-read
+    // tests/fuzz found). Any other filter, or another order, is refused before a chunk is read:
+    // an unknown filter cannot be decoded (plugins are never loaded), and szip, nbit and
+    // scale-offset are no part of this format.
+    const int nf = H5Pget_nfilters(p.get());
+    if (nf < 0 || nf > 3) ck.fail(name + " has " + std::to_string(nf) + " filters (fractal-colour reads shuffle, deflate, fletcher32)");
+    const H5Z_filter_t order[3] = {H5Z_FILTER_SHUFFLE, H5Z_FILTER_DEFLATE, H5Z_FILTER_FLETCHER32};
+    int next = 0;  // the pipeline must be a subsequence of `order`
+    for (int i = 0; i < nf; ++i) {
+      unsigned flags = 0, cd[8];
+      std::size_t ncd = 8;
+      const H5Z_filter_t id = H5Pget_filter2(p.get(), static_cast<unsigned>(i), &flags, &ncd, cd, 0, nullptr, nullptr);
+      if (id != H5Z_FILTER_SHUFFLE && id != H5Z_FILTER_DEFLATE && id != H5Z_FILTER_FLETCHER32)
+        ck.fail(name + " uses HDF5 filter " + std::to_string(id) + ", which fractal-colour does not read (only shuffle, deflate and fletcher32)");
+      while (next < 3 && order[next] != id) ++next;
+      if (next == 3) ck.fail(name + " has its filters in an order fractal-colour does not read (shuffle, deflate, fletcher32)");
+      pl.filter_bit[next++] = 1u << i;  // bit i of a chunk's filter mask: filter i was skipped
+    }
+  }
+}
+
 void CountsReader::open(const std::string& path) {
   const Checker ck(path);
   FileInfo& in = info_;
@@ -282,16 +341,18 @@ void CountsReader::open(const std::string& path) {
   beat();
   if (ck.attr_string(f, "format") != "fractal-hpc") ck.fail("not a fractal-hpc file (attribute format differs)");
   in.format_version = ck.attr_number<std::int32_t>(f, "format_version", H5T_NATIVE_INT32);
-  if (in.format_version != 1) ck.fail("format_version " + std::to_string(in.format_version) + " is not supported (this reader knows 1)");
+  if (in.format_version != 1 && in.format_version != 2)
+    ck.fail("format_version " + std::to_string(in.format_version) + " is not supported (this reader knows 1 and 2)");
   in.complete = ck.attr_number<std::int32_t>(f, "complete", H5T_NATIVE_INT32) == 1;
   in.created = ck.attr_string(f, "created", false);
   in.software_version = ck.attr_string(f, "software_version", false);
   in.command_line = ck.attr_string(f, "command_line", false);
   in.config = ck.attr_string(f, "config", false);
 
-  counts_ = ck.open_dataset(f, "counts");
+  counts_.name = "/counts";
+  counts_.ds = ck.open_dataset(f, "counts");
   beat();
-  const hid_t c = counts_.get();
+  const hid_t c = counts_.ds.get();
   const auto dm = ck.dims(c, "/counts");
   if (dm.size() != 3) ck.fail("/counts is not 3-dimensional [frames, height, width]");
   if (dm[0] < 1 || dm[0] > kMaxFrames || dm[1] < 1 || dm[1] > kMaxSide || dm[2] < 1 || dm[2] > kMaxSide)
@@ -299,48 +360,23 @@ void CountsReader::open(const std::string& path) {
   in.frames = dm[0];
   in.height = static_cast<std::uint32_t>(dm[1]);
   in.width = static_cast<std::uint32_t>(dm[2]);
-  {
-    H5Handle t(H5Dget_type(c), H5Tclose);
-    if (!t || H5Tget_class(t.get()) != H5T_INTEGER || H5Tget_sign(t.get()) != H5T_SGN_NONE ||
-        (H5Tget_size(t.get()) != 2 && H5Tget_size(t.get()) != 4))
-      ck.fail("/counts is not uint16 or uint32");
-    in.count_bytes = static_cast<unsigned>(H5Tget_size(t.get()));
-    // Plain little- or big-endian integers only (HDF5 also knows padded and partial-precision
-    // ones, which no writer of this format produces).
-    big_endian_ = H5Tequal(t.get(), in.count_bytes == 2 ? H5T_STD_U16BE : H5T_STD_U32BE) > 0;
-    if (!big_endian_ && H5Tequal(t.get(), in.count_bytes == 2 ? H5T_STD_U16LE : H5T_STD_U32LE) <= 0)
-      ck.fail("/counts is not a plain uint16 or uint32 type");
-    H5Handle p(H5Dget_create_plist(c), H5Pclose);
-    hsize_t chunk[3] = {0, 0, 0};
-    if (!p || H5Pget_layout(p.get()) != H5D_CHUNKED || H5Pget_chunk(p.get(), 3, chunk) != 3 || chunk[0] != 1 ||
-        chunk[2] != in.width || chunk[1] < 1 || chunk[1] > in.height)
-      ck.fail("/counts is not chunked in strips [1, rows, width]");
-    in.strip_rows = static_cast<std::uint32_t>(chunk[1]);
-    if (std::uint64_t{in.strip_rows} * in.width * in.count_bytes > kMaxChunkBytes)
-      ck.fail("/counts has chunks of " + std::to_string(std::uint64_t{in.strip_rows} * in.width * in.count_bytes) +
-              " bytes (fractal-render writes at most " + std::to_string(kMaxChunkBytes) + ")");
-    // fractal-render's pipeline is shuffle, then deflate (level 0: shuffle alone); files rewritten
-    // by other tools (h5py, say) may drop either or add fletcher32 last. Every chunk is decoded
-    // here (read_frame_raw), never by HDF5's filters: HDF5 1.10 copies a whole chunk's worth of
-    // bytes out of a filter's output even when a damaged chunk decodes shorter (a heap over-read
-    // tests/fuzz found). Any other filter, or another order, is refused before a chunk is read:
-    // an unknown filter cannot be decoded (plugins are never loaded), and szip, nbit and
-    // scale-offset are no part of this format.
-    const int nf = H5Pget_nfilters(p.get());
-    if (nf < 0 || nf > 3) ck.fail("/counts has " + std::to_string(nf) + " filters (fractal-colour reads shuffle, deflate, fletcher32)");
-    const H5Z_filter_t order[3] = {H5Z_FILTER_SHUFFLE, H5Z_FILTER_DEFLATE, H5Z_FILTER_FLETCHER32};
-    int next = 0;  // the pipeline must be a subsequence of `order`
-    for (int i = 0; i < nf; ++i) {
-      unsigned flags = 0, cd[8];
-      std::size_t ncd = 8;
-      const H5Z_filter_t id = H5Pget_filter2(p.get(), static_cast<unsigned>(i), &flags, &ncd, cd, 0, nullptr, nullptr);
-      if (id != H5Z_FILTER_SHUFFLE && id != H5Z_FILTER_DEFLATE && id != H5Z_FILTER_FLETCHER32)
-        ck.fail("/counts uses HDF5 filter " + std::to_string(id) + ", which fractal-colour does not read (only shuffle, deflate and fletcher32)");
-      while (next < 3 && order[next] != id) ++next;
-      if (next == 3) ck.fail("/counts has its filters in an order fractal-colour does not read (shuffle, deflate, fletcher32)");
-      filter_bit_[next++] = 1u << i;  // bit i of a chunk's filter mask: filter i was skipped
+  setup_plane(counts_, false);
+  in.count_bytes = counts_.elem_bytes;
+  // The optional float32 planes (format_version 2): the same shape, chunks and kind of filters.
+  if (in.format_version >= 2) {
+    for (Plane* pl : {&smooth_, &distance_}) {
+      const char* name = pl == &smooth_ ? "smooth" : "distance";
+      if (H5Lexists(f, name, H5P_DEFAULT) <= 0) continue;
+      pl->name = pl == &smooth_ ? "/smooth" : "/distance";
+      pl->ds = ck.open_dataset(f, name);
+      if (ck.dims(pl->ds.get(), pl->name) != dm) ck.fail(std::string(pl->name) + " does not have the shape of /counts");
+      setup_plane(*pl, true);
+      beat();
     }
-  }  in.strips_per_frame = (in.height + in.strip_rows - 1) / in.strip_rows;
+    in.has_smooth = static_cast<bool>(smooth_.ds);
+    in.has_distance = static_cast<bool>(distance_.ds);
+  }
+  in.strips_per_frame = (in.height + in.strip_rows - 1) / in.strip_rows;
   if (ck.attr_number<std::uint32_t>(c, "width", H5T_NATIVE_UINT32) != in.width ||
       ck.attr_number<std::uint32_t>(c, "height", H5T_NATIVE_UINT32) != in.height)
     ck.fail("/counts attributes width/height disagree with its shape");
@@ -348,6 +384,18 @@ void CountsReader::open(const std::string& path) {
   in.escape_radius = ck.attr_number<double>(c, "escape_radius", H5T_NATIVE_DOUBLE);
   in.fps = ck.attr_number<double>(c, "fps", H5T_NATIVE_DOUBLE);
   if (!(in.fps > 0 && in.fps <= 1000)) in.fps = 30;  // only a default for videos; --fps overrides
+  in.output_width = in.width;
+  in.output_height = in.height;
+  if (in.format_version >= 2) {
+    in.family = ck.attr_string(c, "family");
+    in.power = ck.attr_number<std::uint32_t>(c, "power", H5T_NATIVE_UINT32);
+    in.supersample = ck.attr_number<std::uint32_t>(c, "supersample", H5T_NATIVE_UINT32);
+    in.output_width = ck.attr_number<std::uint32_t>(c, "output_width", H5T_NATIVE_UINT32);
+    in.output_height = ck.attr_number<std::uint32_t>(c, "output_height", H5T_NATIVE_UINT32);
+    if (in.supersample < 1 || in.supersample > 64 || std::uint64_t{in.output_width} * in.supersample != in.width ||
+        std::uint64_t{in.output_height} * in.supersample != in.height)
+      ck.fail("/counts attributes supersample, output_width and output_height disagree with its shape");
+  }
 
   H5Handle g = ck.open_group(f, "frames");
   beat();
@@ -365,6 +413,9 @@ void CountsReader::open(const std::string& path) {
   in.c_im = ck.read_1d<double>(g.get(), "c_im", H5T_NATIVE_DOUBLE, n, H5T_FLOAT);
   beat();
   in.max_iter = ck.read_1d<std::uint32_t>(g.get(), "max_iter", H5T_NATIVE_UINT32, n, H5T_INTEGER);
+  beat();
+  in.rotation = in.format_version >= 2 ? ck.read_1d<double>(g.get(), "rotation", H5T_NATIVE_DOUBLE, n, H5T_FLOAT)
+                                       : std::vector<double>(n, 0.0);
   for (std::uint64_t i = 0; i < n; ++i) {
     if (in.max_iter[i] < 1 || (in.count_bytes == 2 && in.max_iter[i] > 65535))
       ck.fail("/frames/max_iter[" + std::to_string(i) + "] = " + std::to_string(in.max_iter[i]) + " does not fit the counts' type");
@@ -417,10 +468,10 @@ struct InflaterDeleter {
 // vectorised and libdeflate-based (several times faster than HDF5's zlib filter); anything else
 // the reader accepts (big-endian, fletcher32, no shuffle, a filter skipped for a chunk) the
 // general loop below.
-void CountsReader::read_frame_raw(std::uint64_t f, std::vector<std::uint32_t>& counts,
+void CountsReader::read_frame_raw(Plane& pl, std::uint64_t f, std::vector<std::uint32_t>& counts,
                                   const std::vector<std::uint8_t>& missing) {
   const FileInfo& in = info_;
-  const std::size_t W = in.width, cb = in.count_bytes;
+  const std::size_t W = in.width, cb = pl.elem_bytes;
   chunk_.resize(std::size_t{in.strip_rows} * W);  // [strip_rows, width]
   const std::size_t elements = chunk_.size(), raw_bytes = elements * cb;
   for (std::uint32_t s = 0; s < in.strips_per_frame; ++s) {
@@ -430,19 +481,19 @@ void CountsReader::read_frame_raw(std::uint64_t f, std::vector<std::uint32_t>& c
       continue;
     }
     auto damaged = [&](const char* what) {
-      return RuntimeError("'" + in.path + "': chunk " + std::to_string(f * in.strips_per_frame + s) + " of /counts " + what);
+      return RuntimeError("'" + in.path + "': chunk " + std::to_string(f * in.strips_per_frame + s) + " of " + pl.name + " " + what);
     };
     hsize_t offset[3] = {f, r0, 0};
-    stored_.resize(chunk_bytes_[s]);  // checked by check_chunks()
+    stored_.resize(pl.chunk_bytes[s]);  // checked by check_chunks()
     std::uint32_t mask = 0;
-    if (H5Dread_chunk(counts_.get(), H5P_DEFAULT, offset, &mask, stored_.data()) < 0 ||
-        (mask & ~(filter_bit_[0] | filter_bit_[1] | filter_bit_[2])) != 0)
+    if (H5Dread_chunk(pl.ds.get(), H5P_DEFAULT, offset, &mask, stored_.data()) < 0 ||
+        (mask & ~(pl.filter_bit[0] | pl.filter_bit[1] | pl.filter_bit[2])) != 0)
       throw damaged("cannot be read (truncated or damaged file?)");
-    const bool shuffled = filter_bit_[0] && !(mask & filter_bit_[0]);
-    const bool deflated = filter_bit_[1] && !(mask & filter_bit_[1]);
-    const bool fletcher = filter_bit_[2] && !(mask & filter_bit_[2]);
-    if (shuffled && !fletcher && !big_endian_) {
-      if (!decode_chunk_into(stored_, in.count_bytes, deflated, chunk_, scratch_))
+    const bool shuffled = pl.filter_bit[0] && !(mask & pl.filter_bit[0]);
+    const bool deflated = pl.filter_bit[1] && !(mask & pl.filter_bit[1]);
+    const bool fletcher = pl.filter_bit[2] && !(mask & pl.filter_bit[2]);
+    if (shuffled && !fletcher && !pl.big_endian) {
+      if (!decode_chunk_into(stored_, pl.elem_bytes, deflated, chunk_, scratch_))
         throw damaged("does not decompress to its size (damaged file)");
     } else {
       std::size_t n = stored_.size();
@@ -472,7 +523,7 @@ void CountsReader::read_frame_raw(std::uint64_t f, std::vector<std::uint32_t>& c
       for (std::size_t i = 0; i < elements; ++i) {
         std::uint32_t v = 0;
         for (std::size_t k = 0; k < cb; ++k) {
-          const std::size_t byte = big_endian_ ? cb - 1 - k : k;
+          const std::size_t byte = pl.big_endian ? cb - 1 - k : k;
           v |= std::uint32_t{shuffled ? bytes[byte * elements + i] : bytes[i * cb + byte]} << (8 * k);
         }
         chunk_[i] = v;
@@ -490,43 +541,68 @@ void CountsReader::read_frame_raw(std::uint64_t f, std::vector<std::uint32_t>& c
 // checked here against every filter mask the chunk could have, and read_frame_raw() checks it
 // exactly against the mask H5Dread_chunk reports.)
 void CountsReader::check_chunks(std::uint64_t f) {
+  for (Plane* pl : {&counts_, &smooth_, &distance_})
+    if (pl->ds) check_plane_chunks(*pl, f);
+}
+
+void CountsReader::check_plane_chunks(Plane& pl, std::uint64_t f) {
   const FileInfo& in = info_;
-  const std::uint64_t raw_bytes = std::uint64_t{in.strip_rows} * in.width * in.count_bytes;
-  const bool deflate = filter_bit_[1] != 0, fletcher = filter_bit_[2] != 0;
+  const std::uint64_t raw_bytes = std::uint64_t{in.strip_rows} * in.width * pl.elem_bytes;
+  const bool deflate = pl.filter_bit[1] != 0, fletcher = pl.filter_bit[2] != 0;
   // Deflate gives at least raw / 1032 and at most ~0.1% more; without it the size is exact;
   // fletcher32 appends 4 bytes.
   auto plausible = [&](std::uint64_t n) {
     return n == raw_bytes || (deflate && n >= raw_bytes / kMaxDeflateRatio && n <= raw_bytes + raw_bytes / 8 + 1024);
   };
-  chunk_bytes_.assign(in.strips_per_frame, 0);
+  pl.chunk_bytes.assign(in.strips_per_frame, 0);
   for (std::uint32_t s = 0; s < in.strips_per_frame; ++s) {
     if (!in.chunk_done[f * in.strips_per_frame + s]) continue;
     hsize_t offset[3] = {f, hsize_t{s} * in.strip_rows, 0};
     hsize_t nbytes = 0;
-    const bool ok = H5Dget_chunk_storage_size(counts_.get(), offset, &nbytes) >= 0 && nbytes > 0 &&
+    const bool ok = H5Dget_chunk_storage_size(pl.ds.get(), offset, &nbytes) >= 0 && nbytes > 0 &&
                     (plausible(nbytes) || (fletcher && nbytes > 4 && plausible(nbytes - 4)));
     if (!ok)
       throw RuntimeError("'" + in.path + "': chunk " + std::to_string(f * in.strips_per_frame + s) +
-                         " of /counts is missing or has an impossible size (damaged file?)");
-    chunk_bytes_[s] = nbytes;
+                         " of " + pl.name + " is missing or has an impossible size (damaged file?)");
+    pl.chunk_bytes[s] = nbytes;
   }
 }
 
 void CountsReader::read_frame(std::uint64_t f, std::vector<std::uint32_t>& counts, std::vector<std::uint8_t>& missing) {
   const FileInfo& in = info_;
   if (f >= in.frames) throw RuntimeError("'" + in.path + "': no frame " + std::to_string(f));
-  check_chunks(f);
+  check_plane_chunks(counts_, f);
   counts.resize(std::size_t{in.width} * in.height);  // [height, width]
   missing.assign(in.height, 0);                       // [height]
   for (std::uint32_t s = 0; s < in.strips_per_frame; ++s)
     if (!in.chunk_done[f * in.strips_per_frame + s])
       for (std::uint32_t r = s * in.strip_rows; r < std::min(in.height, (s + 1) * in.strip_rows); ++r) missing[r] = 1;
-  read_frame_raw(f, counts, missing);
+  read_frame_raw(counts_, f, counts, missing);
   const std::uint32_t mi = in.max_iter[f];
   for (std::size_t i = 0; i < counts.size(); ++i)
     if (counts[i] > mi)
       throw RuntimeError("'" + in.path + "': frame " + std::to_string(f) + " has a count " + std::to_string(counts[i]) +
                          " above its max_iter " + std::to_string(mi) + " (damaged file)");
+}
+
+void CountsReader::read_floats(Plane& pl, std::uint64_t f, std::vector<float>& out, const std::vector<std::uint8_t>& missing) {
+  const FileInfo& in = info_;
+  if (!pl.ds) throw RuntimeError("'" + in.path + "': no dataset " + pl.name);
+  if (f >= in.frames) throw RuntimeError("'" + in.path + "': no frame " + std::to_string(f));
+  if (missing.size() != in.height) throw RuntimeError("'" + in.path + "': read frame " + std::to_string(f) + " before its " + pl.name);
+  check_plane_chunks(pl, f);
+  bits_.resize(std::size_t{in.width} * in.height);
+  read_frame_raw(pl, f, bits_, missing);
+  out.resize(bits_.size());
+  for (std::size_t i = 0; i < bits_.size(); ++i) out[i] = std::bit_cast<float>(bits_[i]);
+}
+
+void CountsReader::read_smooth(std::uint64_t f, std::vector<float>& out, const std::vector<std::uint8_t>& missing) {
+  read_floats(smooth_, f, out, missing);
+}
+
+void CountsReader::read_distance(std::uint64_t f, std::vector<float>& out, const std::vector<std::uint8_t>& missing) {
+  read_floats(distance_, f, out, missing);
 }
 
 }  // namespace fractal::colour

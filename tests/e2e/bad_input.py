@@ -43,8 +43,13 @@ OPTIONS = {
     "end-center-re": (COORD, others(EC, "end-center-re")), "end-center-im": (COORD, others(EC, "end-center-im")),
     "end-view-width": (POSITIVE, others(EC, "end-view-width")),
     "strip-rows": (INTEGER, []), "compression-level": (INTEGER, []), "progress-interval": (POSITIVE, []),
+    "max-iter-growth": (COORD, ["--key", "frame=1 width=1"]),  # keyframes (docs/ANIMATION.md); 0 is valid
+    "power": (INTEGER, []), "rotation": (COORD, []), "supersample": (INTEGER, []),
+    "preview-size": (INTEGER, ["--preview"]),
 }
-NON_NUMERIC = {"help", "print-config", "output", "overwrite", "fractal", "kernel", "skip-disk-check", "no-interior-skip"}
+NON_NUMERIC = {"help", "print-config", "output", "overwrite", "fractal", "kernel", "skip-disk-check", "no-interior-skip",
+               "key", "interp", "interp-center", "interp-width", "interp-rotation", "interp-c", "interp-max-iter",
+               "family", "smooth", "distance", "preview"}
 
 
 def refused_values(name, kind):

@@ -64,6 +64,9 @@ base = {
                        "--strip-rows", 5, "--compression-level", 9),
     "m_u32_z1": render("base_m_u32_z1.h5", *MANDEL, "--width", 24, "--height", 16, "--frames", 1, "--max-iter", 100000,
                        "--strip-rows", 16, "--compression-level", 1),
+    # format_version 2's optional planes: /smooth and /distance (float32), a 2x supersampled grid.
+    "ex_u16_z1": render("base_ex_u16_z1.h5", *MANDEL, "--width", 12, "--height", 8, "--frames", 2, "--max-iter", 100,
+                        "--supersample", 2, "--smooth", "--distance", "--strip-rows", 5, "--compression-level", 1),
 }
 GOOD = base["u16_z1"]
 with h5py.File(GOOD, "r") as g:

@@ -144,7 +144,7 @@ def read_journal(path):
     version, text_len, chunk_count = struct.unpack_from("<IIQ", data, 8)
     text = data[24:24 + text_len]
     crc, zero = struct.unpack_from("<II", data, 24 + text_len)
-    if version != 1 or crc != zlib.crc32(data[:24 + text_len]) or zero != 0:
+    if version not in (1, 2) or crc != zlib.crc32(data[:24 + text_len]) or zero != 0:
         return None
     header = dict(l.split(" = ", 1) for l in text.decode().splitlines() if " = " in l)
     pos = 24 + text_len + 8

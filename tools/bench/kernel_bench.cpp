@@ -6,12 +6,16 @@
 //   (b) the same with interior skipping on
 //   (c) frame 0 of workload 1's spiral job (configs/w1-julia-spiral-60s-1080px.cfg): 1080^2, 500
 //   (d) a view entirely inside the Mandelbrot set (skipping off): the arithmetic ceiling
+//   (e)-(i) issue #7's families and rotation, Mandelbrot-type, 512^2, 2000 iterations: (e) burning
+//   ship (the antenna at -1.76-0.03i), (f) tricorn (the whole set), (g) multibrot z^3 (a boundary
+//   detail at -0.1+0.95i), (h) workload 2's view (a) rotated by 30 degrees (per-lane c_im), skip
+//   off, 1024^2; (i) workload 1's frame (c) rotated by 30 degrees (per-lane start points)
 //
 // Two rates: G iterations per wall second per thread (what a user sees), and per CPU second used
 // by the process (what a core delivers while it runs: on a shared, busy machine the stabler one).
 // Each figure is the median of --repeat runs (default 5) of the whole view (the scalar reference
 // renders every 16th row only, to keep the suite short; rates are per iteration either way).
-// Usage: kernel_bench [--repeat N] [--threads T] [--cases abcd] [--kernels scalar,avx2,avx512]
+// Usage (default cases abcd): kernel_bench [--repeat N] [--threads T] [--cases abcdefghi] [--kernels scalar,avx2,avx512]
 //                     [--json FILE] [--root DIR]
 #include <omp.h>
 
@@ -68,6 +72,23 @@ std::vector<Case> make_cases(const std::string& root) {
   d.max_iter = 2000;
   d.skip_interior = false;
   v.push_back({'d', "interior view 512^2, 2000 it, skip off", d});
+  auto family_view = [&](Family fam, std::uint32_t power, double cx, double cy, double hw) {
+    FrameParams f = d;
+    f.family = fam, f.power = power;
+    f.xmin = cx - hw, f.xmax = cx + hw, f.ymin = cy - hw, f.ymax = cy + hw;
+    return f;
+  };
+  v.push_back({'e', "burning ship 512^2, 2000 it", family_view(Family::BurningShip, 2, -1.76, -0.03, 0.06)});
+  v.push_back({'f', "tricorn 512^2, 2000 it", family_view(Family::Tricorn, 2, -0.3, 0.0, 1.6)});
+  v.push_back({'g', "multibrot z^3 512^2, 2000 it", family_view(Family::Multibrot, 3, -0.1, 0.95, 0.2)});
+  FrameParams h = a;
+  h.rotation = 30;
+  rotation_cos_sin(h.rotation, h.rot_cos, h.rot_sin);
+  v.push_back({'h', "w2 seahorse rotated 30 deg, skip off", h});
+  FrameParams i = v[2].p;
+  i.rotation = 30;
+  rotation_cos_sin(i.rotation, i.rot_cos, i.rot_sin);
+  v.push_back({'i', "w1 spiral frame 0 rotated 30 deg", i});
   return v;
 }
 
@@ -122,7 +143,7 @@ Result measure(const FrameParams& p, KernelKind k, int threads, int repeat, std:
 }
 
 [[noreturn]] void usage(const char* msg) {
-  std::fprintf(stderr, "kernel_bench: %s\nusage: kernel_bench [--repeat N] [--threads T] [--cases abcd] "
+  std::fprintf(stderr, "kernel_bench: %s\nusage: kernel_bench [--repeat N] [--threads T] [--cases abcdefghi] "
                        "[--kernels scalar,avx2,avx512] [--json FILE] [--root DIR]\n", msg);
   std::exit(2);
 }

@@ -16,13 +16,24 @@ struct ImageF {
   std::vector<float> rgb;
 };
 
+// What the optional datasets add to colouring (fractal-colour --norm smooth*, --boundary).
+struct ExtraColouring {
+  std::span<const float> smooth;    // [height, width] /smooth: exterior colour = cmap(norm.value_smooth(s))
+  std::span<const float> distance;  // [height, width] /distance: boundary lines (empty: none)
+  double boundary_below = 0;        // exterior pixels with distance < this get `boundary`
+  RGB boundary{0, 0, 0};
+};
+
 // Colour = cmap(normalise(count)); count == max_iter -> interior. Missing rows (a partial file
 // shown with --allow-partial) are marked by `missing` ([height] flags, may be empty) and get
-// `missing_colour`. Multithreaded over rows.
+// `missing_colour`. With `extra`: exterior pixels take their colour from the smooth value when
+// extra->smooth is given, and exterior pixels closer to the set than extra->boundary_below (by
+// /distance) are painted extra->boundary. Multithreaded over rows.
 ImageF colour_frame(std::span<const std::uint32_t> counts,  // [height, width]
                     std::uint32_t width, std::uint32_t height, std::uint32_t max_iter,
                     std::uint64_t frame, const Normalizer& norm, const Colormap& cmap, RGB interior,
-                    std::span<const std::uint8_t> missing = {}, RGB missing_colour = {0.5f, 0.5f, 0.5f});
+                    std::span<const std::uint8_t> missing = {}, RGB missing_colour = {0.5f, 0.5f, 0.5f},
+                    const ExtraColouring* extra = nullptr);
 
 // An 8-bit RGB image: [height, width, 3].
 struct Image8 {
@@ -41,7 +52,9 @@ void colour_frame8(std::span<const std::uint32_t> counts, std::uint32_t width, s
                    const ColourTable8& table, std::span<const std::uint8_t> missing, RGB missing_colour,
                    Image8& out);
 
-// Averages k x k blocks (supersampling anti-aliasing). width and height must be multiples of k.
+// Averages k x k blocks (supersampling anti-aliasing): each channel of an output pixel is the mean
+// of its k*k input values, summed in double and rounded once to float; quantising to 8 bits then
+// rounds that mean (round(v * 255)). width and height must be multiples of k.
 ImageF downscale(const ImageF& in, std::uint32_t k);
 
 // Quantises to 8 bits (round(v * 255)) or 16 bits (round(v * 65535)): [height, width, 3].

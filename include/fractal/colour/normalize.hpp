@@ -9,8 +9,9 @@
 
 namespace fractal::colour {
 
-enum class Norm { Linear, Log, Histogram, HistogramPerFrame, Cycle };
-// "linear" | "log" | "histogram" | "histogram-per-frame" | "cycle"; throws UsageError naming --norm.
+enum class Norm { Linear, Log, Histogram, HistogramPerFrame, Cycle, Smooth, SmoothLog, SmoothCycle };
+// "linear" | "log" | "histogram" | "histogram-per-frame" | "cycle" | "smooth" | "smooth-log" |
+// "smooth-cycle"; throws UsageError naming --norm.
 Norm norm_from_name(const std::string& name);
 const char* norm_name(Norm n);
 
@@ -25,16 +26,24 @@ struct NormSettings {
 //   so colours are spread evenly over the pixels; computed once over all selected frames (no flicker).
 // histogram-per-frame: the same, from the frame's own pixels (reset() between frames).
 // cycle: fmod(count + cycle_speed * frame, cycle_period) / cycle_period.
+// The smooth norms take the pixel's /smooth value s instead of its count (value_smooth()):
+// smooth: clamp(s, 0, max_iter) / max_iter.  smooth-log: log1p(clamp(s, 0, max_iter)) / log1p(max_iter).
+// smooth-cycle: fmod(s + cycle_speed * frame, cycle_period) / cycle_period.
 class Normalizer {
  public:
   explicit Normalizer(NormSettings s) : s_(s) {}
   bool needs_histogram() const { return s_.norm == Norm::Histogram || s_.norm == Norm::HistogramPerFrame; }
+  // The norm reads /smooth values (value_smooth) rather than counts.
+  bool uses_smooth() const { return s_.norm == Norm::Smooth || s_.norm == Norm::SmoothLog || s_.norm == Norm::SmoothCycle; }
   // Adds a frame's exterior counts (count < max_iter) to the histogram.
   void add(std::span<const std::uint32_t> counts, std::uint32_t max_iter);
   void reset();
   // Call after the last add() and before value().
   void finalize();
+  // For the smooth norms, value() treats the count as the smooth value.
   double value(std::uint32_t count, std::uint32_t max_iter, std::uint64_t frame) const;
+  // The smooth norms of a /smooth value s (the count norms: s rounded down as a count).
+  double value_smooth(double s, std::uint32_t max_iter, std::uint64_t frame) const;
 
  private:
   NormSettings s_;

@@ -26,6 +26,9 @@ struct ColourOptions {
   NormSettings norm;
   std::string interior = "top";     // top | bottom | black | white | #rrggbb | R,G,B (0..255)
   std::uint32_t downscale = 1;
+  bool downscale_given = false;     // no --downscale: the file's supersample factor is the default
+  double boundary = 0;              // --boundary W: 0 = no boundary lines
+  std::string boundary_colour = "black";
   bool png16 = false;
   VideoSettings video_settings;
   bool fps_given = false;
@@ -38,7 +41,8 @@ struct ColourOptions {
 // Throws UsageError (one line naming the option and value).
 ColourOptions parse_colour_options(int argc, const char* const* argv);
 
-// Parses --interior; `top` and `bottom` are the colormap's ends (passed in).
-RGB parse_colour(const std::string& text, const RGB& top, const RGB& bottom);
+// Parses --interior (or the colour option named `option`); `top` and `bottom` are the colormap's
+// ends (passed in).
+RGB parse_colour(const std::string& text, const RGB& top, const RGB& bottom, const char* option = "interior");
 
 }  // namespace fractal::colour

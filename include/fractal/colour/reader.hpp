@@ -21,6 +21,13 @@ struct FileInfo {
   double escape_radius = 0, fps = 0;
   std::vector<double> xmin, xmax, ymin, ymax, c_re, c_im;  // [frames]
   std::vector<std::uint32_t> max_iter;                     // [frames]
+  // format_version 2 (version 1 files: multibrot, power 2, supersample 1, no rotation, and the
+  // output size is the stored size). width/height above are the STORED grid (samples).
+  std::string family = "multibrot";
+  std::uint32_t power = 2, supersample = 1;
+  std::uint32_t output_width = 0, output_height = 0;  // the image the samples are for
+  std::vector<double> rotation;                       // [frames] degrees (zeros in version 1)
+  bool has_smooth = false, has_distance = false;      // /smooth, /distance present
   std::vector<std::uint8_t> chunk_done;                    // [frames * strips_per_frame]
   std::uint64_t chunks_done() const;
 };
@@ -37,23 +44,38 @@ class CountsReader {
   // Frame f: counts [height, width] and per-row missing flags [height] (rows of chunks that are
   // not on disk; only possible in a partial file).
   void read_frame(std::uint64_t f, std::vector<std::uint32_t>& counts, std::vector<std::uint8_t>& missing);
+  // Frame f of /smooth or /distance: [height, width] (rows of missing chunks: 0). RuntimeError if
+  // the file has no such dataset. read_frame(f) first gives `missing` (the same chunk state).
+  void read_smooth(std::uint64_t f, std::vector<float>& out, const std::vector<std::uint8_t>& missing);
+  void read_distance(std::uint64_t f, std::vector<float>& out, const std::vector<std::uint8_t>& missing);
 
  private:
+  // One stored [frames, height, width] dataset with /counts' chunk grid, read chunk by chunk.
+  struct Plane {
+    const char* name = "/counts";
+    H5Handle ds;
+    unsigned filter_bit[3] = {0, 0, 0};  // shuffle, deflate, fletcher32: its bit in a chunk's filter mask, 0 = absent
+    bool big_endian = false;             // stored big-endian (not by fractal-render)
+    unsigned elem_bytes = 0;             // 2 or 4
+    std::vector<hsize_t> chunk_bytes;    // [strips_per_frame] stored sizes of the current frame's chunks
+  };
   CountsReader() = default;
   static void probe(const std::string& path);
   void open(const std::string& path);
+  void setup_plane(Plane& pl, bool floats);
   void check_chunks(std::uint64_t f);
+  void check_plane_chunks(Plane& pl, std::uint64_t f);
   void beat() const;  // progress for probe()
-  void read_frame_raw(std::uint64_t f, std::vector<std::uint32_t>& counts, const std::vector<std::uint8_t>& missing);
+  void read_frame_raw(Plane& pl, std::uint64_t f, std::vector<std::uint32_t>& values, const std::vector<std::uint8_t>& missing);
+  void read_floats(Plane& pl, std::uint64_t f, std::vector<float>& out, const std::vector<std::uint8_t>& missing);
 
   FileInfo info_;
-  unsigned filter_bit_[3] = {0, 0, 0};  // shuffle, deflate, fletcher32: its bit in a chunk's filter mask, 0 = absent
-  bool big_endian_ = false;             // counts stored big-endian (not by fractal-render)
+  H5Handle file_;                               // declared before the planes: closed after them
+  Plane counts_, smooth_, distance_;            // smooth_/distance_: ds empty when absent
   std::vector<std::uint8_t> stored_, scratch_;  // one chunk as stored / inflated
   std::vector<std::uint32_t> chunk_;            // [strip_rows, width] one decoded chunk
-  std::vector<hsize_t> chunk_bytes_;            // [strips_per_frame] stored sizes of the frame's chunks
+  std::vector<std::uint32_t> bits_;             // [height, width] a float frame's bit patterns
   int heartbeat_fd_ = -1;                       // in probe()'s child: the pipe to the parent
-  H5Handle file_, counts_;
 };
 
 }  // namespace fractal::colour

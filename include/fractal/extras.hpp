@@ -1,0 +1,31 @@
+#pragma once
+// The optional per-pixel data next to /counts (docs/FORMAT.md "Smooth and distance data"):
+// /smooth, the continuous escape value, and /distance, the exterior distance estimate. Both derive
+// from a pixel's count and a scalar re-run of its orbit with family_step (family.hpp), so they are
+// the same whichever kernel produced the counts. No MPI, HDF5 or I/O here.
+#include <cstdint>
+
+#include "fractal/frame_plan.hpp"
+
+namespace fractal {
+
+// Extra steps past the first escape (at most), and the bailout |z|^2 they stop at.
+inline constexpr std::uint32_t kExtrasExtraSteps = 64;
+inline constexpr double kExtrasBailout2 = 18446744073709551616.0;  // 2^64
+
+struct PixelExtras {
+  float smooth = 0;    // interior: max_iter
+  float distance = 0;  // interior, non-finite or not requested: 0
+};
+
+// The extras of one point (x, y) = pixel_point(...) whose count is `count`. Throws
+// std::logic_error if the re-run does not first escape at step count + 1 (a bug somewhere).
+// want_distance: also track the derivative (multibrot family only; ignored otherwise: 0).
+PixelExtras point_extras(const FrameParams& p, double x, double y, std::uint32_t count, bool want_distance);
+
+// Row `row` of a frame: counts[0 .. width) as the kernel produced them; writes smooth[0 .. width)
+// and/or distance[0 .. width) (either may be null: not computed).
+void render_row_extras(const FrameParams& p, std::uint32_t row, const std::uint32_t* counts, float* smooth,
+                       float* distance);
+
+}  // namespace fractal
