@@ -54,6 +54,8 @@ struct Lanes {
   alignas(32) double cr[kL];   // Mandelbrot: the pixel's x (Julia: unused, c is uniform)
   alignas(32) double ci[kL];   // rotated Mandelbrot: the pixel's y (else unused, c_im is uniform)
   alignas(32) double esc[kL];  // step counter value at which the lane escaped (if it did)
+  alignas(32) double ex[kL];   // Esc: z at the escape step (if the lane escaped)
+  alignas(32) double ey[kL];
   alignas(32) std::uint64_t start[kL];  // step counter value when this lane's pixel started
   std::uint32_t pix[kL];       // pixel index j of this lane (valid while active)
 };
@@ -137,8 +139,9 @@ FRACTAL_INLINE Mask may_have_escaped(const Regs<NV>& v, __m256d r2v, Mask live) 
 
 // One step with the exact escape test: returns the lanes in `live` that escape now. Every lane
 // whose test fires keeps the smallest such step number in s.esc (+inf at the start of a burst), so
-// s.esc holds each escaped lane's first escape step whatever it did afterwards.
-template <Step ST, CMode CM, int NV>
+// s.esc holds each escaped lane's first escape step whatever it did afterwards. With Esc, the z of
+// that first hit (the step where s.esc drops from +inf to gv) goes to s.ex, s.ey.
+template <Step ST, CMode CM, bool Esc, int NV>
 FRACTAL_INLINE Mask step_and_test(Regs<NV>& v, Lanes& s, __m256d r2v, __m256d gv, __m256d inf, Mask live) {
   step<ST, CM>(v);
   Mask m = 0;
@@ -147,6 +150,11 @@ FRACTAL_INLINE Mask step_and_test(Regs<NV>& v, Lanes& s, __m256d r2v, __m256d gv
     const __m256d hit = _mm256_cmp_pd(norm2(v, i), r2v, _CMP_GT_OQ);
     const __m256d e = _mm256_load_pd(s.esc + kW * i);
     _mm256_store_pd(s.esc + kW * i, _mm256_min_pd(e, _mm256_blendv_pd(inf, gv, hit)));
+    if constexpr (Esc) {  // the lane's first hit of the burst (e is still +inf): its escape z
+      const __m256d first = _mm256_and_pd(hit, _mm256_cmp_pd(e, gv, _CMP_GT_OQ));
+      _mm256_store_pd(s.ex + kW * i, _mm256_blendv_pd(_mm256_load_pd(s.ex + kW * i), v.x[i], first));
+      _mm256_store_pd(s.ey + kW * i, _mm256_blendv_pd(_mm256_load_pd(s.ey + kW * i), v.y[i], first));
+    }
     m |= Mask(_mm256_movemask_pd(hit)) << (kW * i);
   }
   return m & live;
@@ -194,7 +202,7 @@ FRACTAL_INLINE Mask started_at(const Lanes& s, Mask live, std::uint64_t started)
 // ignored, until the burst ends, so one trip out of here refills many lanes. Blocked: escape is
 // tested only every kK steps (never across a budget's end), and a block whose test fires is
 // replayed from its saved start one step at a time (exact escape steps).
-template <bool Blocked, Step ST, CMode CM, int NV>
+template <bool Blocked, Step ST, CMode CM, bool Esc, int NV>
 FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, int power, double r2,
                               std::uint64_t max_iter, Mask alive, int min_dead, std::uint64_t& g,
                               Mask& maxed) {
@@ -235,7 +243,7 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, int power, double 
 #pragma GCC unroll 16
         for (int k = 0; k < kK; ++k) {
           gv = _mm256_add_pd(gv, one);
-          live &= ~step_and_test<ST, CM>(v, s, r2v, gv, inf, live);
+          live &= ~step_and_test<ST, CM, Esc>(v, s, r2v, gv, inf, live);
         }
       } else {
         gv = _mm256_add_pd(gv, _mm256_set1_pd(kK));
@@ -244,7 +252,7 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, int power, double 
     } else {
       ++step_no;
       gv = _mm256_add_pd(gv, one);
-      live &= ~step_and_test<ST, CM>(v, s, r2v, gv, inf, live);
+      live &= ~step_and_test<ST, CM, Esc>(v, s, r2v, gv, inf, live);
     }
     if (step_no == deadline) {  // lanes whose budget ends now (an escape at this step came first)
       const Mask m = started_at(s, live, step_no - max_iter);
@@ -260,8 +268,11 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, int power, double 
 }
 
 // The row loop for one (step, c mode): lanes refilled with the row's pixels as they finish.
-template <Step ST, CMode CM>
-FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
+// Esc: also report each escaped pixel's z at escape in ex, ey (NaN for the pixels that do not escape).
+template <Step ST, CMode CM, bool Esc>
+FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row, std::uint32_t* out, double* ex,
+                                        double* ey) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   constexpr int NV = nv_for(ST, CM);
   constexpr int L = kW * NV;          // lanes in flight
   constexpr int kMinDead = L / 4;     // done lanes that end a burst (measured for L = 32: 4..32)
@@ -304,6 +315,7 @@ FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row,
   auto refill = [&](int l) {
     if (inside)
       while (next < width && inside[next]) {
+        if constexpr (Esc) ex[next] = ey[next] = kNaN;
         out[next++] = max_iter;
         sum += max_iter;
       }
@@ -333,6 +345,8 @@ FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row,
       unsafe &= ~bit;
     }
   };
+  if constexpr (Esc)  // step_and_test blends into them: defined values from the start
+    for (int l = 0; l < L; ++l) s.ex[l] = s.ey[l] = kNaN;
   for (int l = 0; l < L; ++l) refill(l);
   bool blocked = true;  // escapes rare enough for blocked tests (judged by the last burst)
   const double cr = p.c_re, ci = julia ? p.c_im : py;
@@ -345,8 +359,8 @@ FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row,
     const bool blk = blocked && unsafe == 0;
     Mask maxed = 0;
     const Mask esc =
-        blk ? run_burst<true, ST, CM, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed)
-            : run_burst<false, ST, CM, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed);
+        blk ? run_burst<true, ST, CM, Esc, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed)
+            : run_burst<false, ST, CM, Esc, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed);
     const int nesc = __builtin_popcountll(esc);
     blocked = g - g0 >= kMinStepsPerEscape * std::uint64_t(nesc > 0 ? nesc : 1);
     for (Mask done = esc | maxed; done != 0; done &= done - 1) {
@@ -358,37 +372,64 @@ FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row,
                                   : max_iter;
       out[s.pix[l]] = n;
       sum += n;
+      if constexpr (Esc) {
+        const bool e = esc >> l & 1;
+        ex[s.pix[l]] = e ? s.ex[l] : kNaN;
+        ey[s.pix[l]] = e ? s.ey[l] : kNaN;
+      }
       refill(l);
     }
   }
   // Interior pixels after the last iterated one (refill stops scanning when lanes go idle).
   if (inside)
-    for (; next < width; ++next) out[next] = max_iter, sum += max_iter;
+    for (; next < width; ++next) {
+      if constexpr (Esc) ex[next] = ey[next] = kNaN;
+      out[next] = max_iter, sum += max_iter;
+    }
   return sum;
 }
 
-template <Step ST>
-FRACTAL_TARGET std::uint64_t render_row_cm(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
-  if (p.fractal == Fractal::Julia) return render_row<ST, CMode::Julia>(p, row, out);
-  return p.rotated() ? render_row<ST, CMode::Lane>(p, row, out) : render_row<ST, CMode::Row>(p, row, out);
+template <Step ST, bool Esc>
+FRACTAL_TARGET std::uint64_t render_row_cm(const FrameParams& p, std::uint32_t row, std::uint32_t* out, double* ex,
+                                           double* ey) {
+  if (p.fractal == Fractal::Julia) return render_row<ST, CMode::Julia, Esc>(p, row, out, ex, ey);
+  return p.rotated() ? render_row<ST, CMode::Lane, Esc>(p, row, out, ex, ey)
+                     : render_row<ST, CMode::Row, Esc>(p, row, out, ex, ey);
+}
+
+template <bool Esc>
+FRACTAL_TARGET std::uint64_t render_row_fam(const FrameParams& p, std::uint32_t row, std::uint32_t* out, double* ex,
+                                            double* ey) {
+  if (p.max_iter == 0) {  // the scalar loop never runs: every count is 0 (and nothing escapes)
+    for (std::uint32_t j = 0; j < p.width; ++j) {
+      out[j] = 0;
+      if constexpr (Esc) ex[j] = ey[j] = std::numeric_limits<double>::quiet_NaN();
+    }
+    return 0;
+  }
+  switch (p.family) {
+    case Family::Multibrot:
+      // family_step: d <= 2 is the classic step.
+      return p.power >= 3 ? render_row_cm<Step::Power, Esc>(p, row, out, ex, ey)
+                          : render_row_cm<Step::Classic, Esc>(p, row, out, ex, ey);
+    case Family::BurningShip: return render_row_cm<Step::Ship, Esc>(p, row, out, ex, ey);
+    case Family::Tricorn: return render_row_cm<Step::Tricorn, Esc>(p, row, out, ex, ey);
+  }
+  // (no other family exists)
+  return Esc ? render_row_scalar_esc(p, row, out, ex, ey) : render_row_scalar(p, row, out);
 }
 
 }  // namespace
 
 FRACTAL_TARGET std::uint64_t render_row_avx2(const FrameParams& p, std::uint32_t row,
                                              std::uint32_t* out) {
-  if (p.max_iter == 0) {  // the scalar loop never runs: every count is 0
-    for (std::uint32_t j = 0; j < p.width; ++j) out[j] = 0;
-    return 0;
-  }
-  switch (p.family) {
-    case Family::Multibrot:
-      // family_step: d <= 2 is the classic step.
-      return p.power >= 3 ? render_row_cm<Step::Power>(p, row, out) : render_row_cm<Step::Classic>(p, row, out);
-    case Family::BurningShip: return render_row_cm<Step::Ship>(p, row, out);
-    case Family::Tricorn: return render_row_cm<Step::Tricorn>(p, row, out);
-  }
-  return render_row_scalar(p, row, out);  // (no other family exists)
+  return render_row_fam<false>(p, row, out, nullptr, nullptr);
+}
+
+FRACTAL_TARGET std::uint64_t render_row_avx2_esc(const FrameParams& p, std::uint32_t row, std::uint32_t* out,
+                                                 double* esc_x, double* esc_y) {
+  if (!esc_x || !esc_y) return render_row_fam<false>(p, row, out, nullptr, nullptr);
+  return render_row_fam<true>(p, row, out, esc_x, esc_y);
 }
 
 }  // namespace fractal
@@ -398,6 +439,10 @@ FRACTAL_TARGET std::uint64_t render_row_avx2(const FrameParams& p, std::uint32_t
 namespace fractal {
 std::uint64_t render_row_avx2(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
   return render_row_scalar(p, row, out);
+}
+std::uint64_t render_row_avx2_esc(const FrameParams& p, std::uint32_t row, std::uint32_t* out, double* esc_x,
+                                  double* esc_y) {
+  return render_row_scalar_esc(p, row, out, esc_x, esc_y);
 }
 }  // namespace fractal
 

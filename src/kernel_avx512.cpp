@@ -35,6 +35,9 @@
 //   lanes' start points, computed in refill with pixel_point's formula); Mandelbrot-type frames
 //   have a per-lane c_re, and a per-lane c_im too when rotated. All run 8 vectors in flight
 //   (nv_for: measured best even where not everything fits in the registers).
+// - The z at escape (render_row_avx512_esc, for /smooth): every escape is detected in step_and_test
+//   (blocked steps replay through it), so two more masked stores there, next to the step number's,
+//   keep it. They exist only in the Esc instantiations; the plain kernel is unchanged.
 // - Everything using AVX-512 carries the target attribute and nothing shared is inlined into it,
 //   so the -march=x86-64-v2 binary still runs on CPUs without AVX-512 (dispatch checks first).
 #include <cmath>
@@ -100,6 +103,8 @@ struct Lanes {
   alignas(64) double cr[kL];   // Mandelbrot: the pixel's x (Julia: unused, c is uniform)
   alignas(64) double ci[kL];   // rotated Mandelbrot: the pixel's y (else unused, c_im is uniform)
   alignas(64) double esc[kL];  // step counter value at which the lane escaped (if it did)
+  alignas(64) double ex[kL];   // Esc: z at the escape step (if the lane escaped)
+  alignas(64) double ey[kL];
   alignas(64) std::uint64_t start[kL];  // step counter value when this lane's pixel started
   std::uint32_t pix[kL];       // pixel index j of this lane (valid while active)
 };
@@ -182,8 +187,9 @@ FRACTAL_INLINE Mask may_have_escaped(const Regs<NV>& v, __m512d r2v, Mask live) 
 }
 
 // One step with the exact escape test: lanes in `live` that escape now record the step number gv
-// in s.esc (a masked store: no register held for it); returns them.
-template <Step ST, CMode CM, int NV>
+// in s.esc (a masked store: no register held for it), and with Esc their z in s.ex, s.ey; returns
+// them.
+template <Step ST, CMode CM, bool Esc, int NV>
 FRACTAL_INLINE Mask step_and_test(Regs<NV>& v, Lanes& s, __m512d r2v, __m512d gv, Mask live) {
   step<ST, CM>(v);
   Mask m = 0;
@@ -191,6 +197,10 @@ FRACTAL_INLINE Mask step_and_test(Regs<NV>& v, Lanes& s, __m512d r2v, __m512d gv
   for (int i = 0; i < NV; ++i) {
     const __mmask8 k = _mm512_mask_cmp_pd_mask(__mmask8(live >> (kW * i)), norm2(v, i), r2v, _CMP_GT_OQ);
     _mm512_mask_store_pd(s.esc + kW * i, k, gv);
+    if constexpr (Esc) {
+      _mm512_mask_store_pd(s.ex + kW * i, k, v.x[i]);
+      _mm512_mask_store_pd(s.ey + kW * i, k, v.y[i]);
+    }
     m |= Mask(k) << (kW * i);
   }
   return m;
@@ -249,7 +259,7 @@ FRACTAL_INLINE Mask started_at(const Lanes& s, Mask live, std::uint64_t started)
 // ignored, until the burst ends, so one trip out of here refills many lanes. Blocked: escape is
 // tested only every kK steps (never across a budget's end), and a block whose test fires is
 // replayed from its saved start one step at a time (exact escape steps).
-template <bool Blocked, Step ST, CMode CM, int NV>
+template <bool Blocked, Step ST, CMode CM, bool Esc, int NV>
 FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, int power, double r2,
                               std::uint64_t max_iter, Mask alive, int min_dead, std::uint64_t& g,
                               Mask& maxed) {
@@ -287,7 +297,7 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, int power, double 
 #pragma GCC unroll 16
         for (int k = 0; k < kK; ++k) {
           gv = _mm512_add_pd(gv, one);
-          live &= ~step_and_test<ST, CM>(v, s, r2v, gv, live);
+          live &= ~step_and_test<ST, CM, Esc>(v, s, r2v, gv, live);
         }
       } else {
         gv = _mm512_add_pd(gv, _mm512_set1_pd(kK));
@@ -296,7 +306,7 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, int power, double 
     } else {
       ++step_no;
       gv = _mm512_add_pd(gv, one);
-      live &= ~step_and_test<ST, CM>(v, s, r2v, gv, live);
+      live &= ~step_and_test<ST, CM, Esc>(v, s, r2v, gv, live);
     }
     if (step_no == deadline) {  // lanes whose budget ends now (an escape at this step came first)
       const Mask m = started_at<NV>(s, live, step_no - max_iter);
@@ -311,9 +321,12 @@ FRACTAL_TARGET Mask run_burst(Lanes& s, double cr, double ci, int power, double 
   return alive & ~live & ~maxed;
 }
 
-// The row loop for one (step, c mode): lanes refilled with the row's pixels as they finish.
-template <Step ST, CMode CM>
-FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
+// The row loop for one (step, c mode): lanes refilled with the row's pixels as they finish. Esc:
+// also report each escaped pixel's z at escape in ex, ey (NaN for the pixels that do not escape).
+template <Step ST, CMode CM, bool Esc>
+FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row, std::uint32_t* out, double* ex,
+                                        double* ey) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   constexpr int NV = nv_for(ST, CM);
   constexpr int L = kW * NV;          // lanes in flight
   constexpr int kMinDead = L / 4;     // done lanes that end a burst (measured for L = 64: 4..32)
@@ -356,6 +369,7 @@ FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row,
   auto refill = [&](int l) {
     if (inside)
       while (next < width && inside[next]) {
+        if constexpr (Esc) ex[next] = ey[next] = kNaN;
         out[next++] = max_iter;
         sum += max_iter;
       }
@@ -397,8 +411,8 @@ FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row,
     const bool blk = blocked && unsafe == 0;
     Mask maxed = 0;
     const Mask esc =
-        blk ? run_burst<true, ST, CM, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed)
-            : run_burst<false, ST, CM, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed);
+        blk ? run_burst<true, ST, CM, Esc, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed)
+            : run_burst<false, ST, CM, Esc, NV>(s, cr, ci, power, r2, max_iter, active, min_dead, g, maxed);
     const int nesc = __builtin_popcountll(esc);
     blocked = g - g0 >= kMinStepsPerEscape * std::uint64_t(nesc > 0 ? nesc : 1);
     for (Mask done = esc | maxed; done != 0; done &= done - 1) {
@@ -410,37 +424,64 @@ FRACTAL_TARGET std::uint64_t render_row(const FrameParams& p, std::uint32_t row,
                                   : max_iter;
       out[s.pix[l]] = n;
       sum += n;
+      if constexpr (Esc) {
+        const bool e = esc >> l & 1;
+        ex[s.pix[l]] = e ? s.ex[l] : kNaN;
+        ey[s.pix[l]] = e ? s.ey[l] : kNaN;
+      }
       refill(l);
     }
   }
   // Interior pixels after the last iterated one (refill stops scanning when lanes go idle).
   if (inside)
-    for (; next < width; ++next) out[next] = max_iter, sum += max_iter;
+    for (; next < width; ++next) {
+      if constexpr (Esc) ex[next] = ey[next] = kNaN;
+      out[next] = max_iter, sum += max_iter;
+    }
   return sum;
 }
 
-template <Step ST>
-FRACTAL_TARGET std::uint64_t render_row_cm(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
-  if (p.fractal == Fractal::Julia) return render_row<ST, CMode::Julia>(p, row, out);
-  return p.rotated() ? render_row<ST, CMode::Lane>(p, row, out) : render_row<ST, CMode::Row>(p, row, out);
+template <Step ST, bool Esc>
+FRACTAL_TARGET std::uint64_t render_row_cm(const FrameParams& p, std::uint32_t row, std::uint32_t* out, double* ex,
+                                           double* ey) {
+  if (p.fractal == Fractal::Julia) return render_row<ST, CMode::Julia, Esc>(p, row, out, ex, ey);
+  return p.rotated() ? render_row<ST, CMode::Lane, Esc>(p, row, out, ex, ey)
+                     : render_row<ST, CMode::Row, Esc>(p, row, out, ex, ey);
+}
+
+template <bool Esc>
+FRACTAL_TARGET std::uint64_t render_row_fam(const FrameParams& p, std::uint32_t row, std::uint32_t* out, double* ex,
+                                            double* ey) {
+  if (p.max_iter == 0) {  // the scalar loop never runs: every count is 0 (and nothing escapes)
+    for (std::uint32_t j = 0; j < p.width; ++j) {
+      out[j] = 0;
+      if constexpr (Esc) ex[j] = ey[j] = std::numeric_limits<double>::quiet_NaN();
+    }
+    return 0;
+  }
+  switch (p.family) {
+    case Family::Multibrot:
+      // family_step: d <= 2 is the classic step.
+      return p.power >= 3 ? render_row_cm<Step::Power, Esc>(p, row, out, ex, ey)
+                          : render_row_cm<Step::Classic, Esc>(p, row, out, ex, ey);
+    case Family::BurningShip: return render_row_cm<Step::Ship, Esc>(p, row, out, ex, ey);
+    case Family::Tricorn: return render_row_cm<Step::Tricorn, Esc>(p, row, out, ex, ey);
+  }
+  // (no other family exists)
+  return Esc ? render_row_scalar_esc(p, row, out, ex, ey) : render_row_scalar(p, row, out);
 }
 
 }  // namespace
 
 FRACTAL_TARGET std::uint64_t render_row_avx512(const FrameParams& p, std::uint32_t row,
                                                std::uint32_t* out) {
-  if (p.max_iter == 0) {  // the scalar loop never runs: every count is 0
-    for (std::uint32_t j = 0; j < p.width; ++j) out[j] = 0;
-    return 0;
-  }
-  switch (p.family) {
-    case Family::Multibrot:
-      // family_step: d <= 2 is the classic step.
-      return p.power >= 3 ? render_row_cm<Step::Power>(p, row, out) : render_row_cm<Step::Classic>(p, row, out);
-    case Family::BurningShip: return render_row_cm<Step::Ship>(p, row, out);
-    case Family::Tricorn: return render_row_cm<Step::Tricorn>(p, row, out);
-  }
-  return render_row_scalar(p, row, out);  // (no other family exists)
+  return render_row_fam<false>(p, row, out, nullptr, nullptr);
+}
+
+FRACTAL_TARGET std::uint64_t render_row_avx512_esc(const FrameParams& p, std::uint32_t row, std::uint32_t* out,
+                                                   double* esc_x, double* esc_y) {
+  if (!esc_x || !esc_y) return render_row_fam<false>(p, row, out, nullptr, nullptr);
+  return render_row_fam<true>(p, row, out, esc_x, esc_y);
 }
 
 }  // namespace fractal
@@ -450,6 +491,10 @@ FRACTAL_TARGET std::uint64_t render_row_avx512(const FrameParams& p, std::uint32
 namespace fractal {
 std::uint64_t render_row_avx512(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
   return render_row_scalar(p, row, out);
+}
+std::uint64_t render_row_avx512_esc(const FrameParams& p, std::uint32_t row, std::uint32_t* out, double* esc_x,
+                                    double* esc_y) {
+  return render_row_scalar_esc(p, row, out, esc_x, esc_y);
 }
 }  // namespace fractal
 

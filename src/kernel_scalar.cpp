@@ -3,53 +3,83 @@
 // the portable path (any CPU), so it honours FrameParams::skip_interior; with skip_interior off it
 // is the brute-force reference the tests compare every variant with.
 #include <cmath>
+#include <limits>
 
 #include "fractal/kernel.hpp"
 
 namespace fractal {
 
-std::uint32_t iterate_point(double x, double y, double cx, double cy, std::uint32_t max_iter,
-                            double r2) {
+namespace {
+
+// DESIGN.md's loop; Z: also give the last z (the z at escape, or after max_iter steps).
+template <bool Z>
+std::uint32_t iterate_classic(double x, double y, double cx, double cy, std::uint32_t max_iter, double r2,
+                              double& ex, double& ey) {
   for (std::uint32_t k = 1; k <= max_iter; ++k) {
     const double t = std::fma(x, x, cx);        // x*x + c_re, rounded once
     const double xn = std::fma(-y, y, t);       // t - y*y, rounded once
     const double yn = std::fma(x + x, y, cy);   // 2xy + c_im, rounded once
     x = xn;
     y = yn;
-    if (std::fma(x, x, y * y) > r2) return k - 1;
+    if (std::fma(x, x, y * y) > r2) {
+      if constexpr (Z) ex = x, ey = y;
+      return k - 1;
+    }
   }
+  if constexpr (Z) ex = x, ey = y;
   return max_iter;
 }
 
-namespace {
-
 // The loop of iterate_point for any family, one family_step per k. F is a template argument so
 // the family's branch disappears from the loop (the arithmetic is family_step's, literally).
-template <Family F>
+template <Family F, bool Z>
 std::uint32_t iterate_family(std::uint32_t power, double x, double y, double cx, double cy,
-                             std::uint32_t max_iter, double r2) {
+                             std::uint32_t max_iter, double r2, double& ex, double& ey) {
   for (std::uint32_t k = 1; k <= max_iter; ++k) {
     family_step(F, power, x, y, cx, cy);
-    if (std::fma(x, x, y * y) > r2) return k - 1;
+    if (std::fma(x, x, y * y) > r2) {
+      if constexpr (Z) ex = x, ey = y;
+      return k - 1;
+    }
   }
+  if constexpr (Z) ex = x, ey = y;
   return max_iter;
+}
+
+template <bool Z>
+std::uint32_t iterate_any(Family fam, std::uint32_t power, double zx, double zy, double cx, double cy,
+                          std::uint32_t max_iter, double r2, double& ex, double& ey) {
+  switch (fam) {
+    case Family::Multibrot:
+      // d <= 2 is the classic step: family_step's arithmetic is iterate_point's exactly.
+      return power >= 3 ? iterate_family<Family::Multibrot, Z>(power, zx, zy, cx, cy, max_iter, r2, ex, ey)
+                        : iterate_classic<Z>(zx, zy, cx, cy, max_iter, r2, ex, ey);
+    case Family::BurningShip:
+      return iterate_family<Family::BurningShip, Z>(power, zx, zy, cx, cy, max_iter, r2, ex, ey);
+    case Family::Tricorn:
+      return iterate_family<Family::Tricorn, Z>(power, zx, zy, cx, cy, max_iter, r2, ex, ey);
+  }
+  return iterate_classic<Z>(zx, zy, cx, cy, max_iter, r2, ex, ey);
 }
 
 }  // namespace
 
+std::uint32_t iterate_point(double x, double y, double cx, double cy, std::uint32_t max_iter,
+                            double r2) {
+  double ex, ey;  // unused
+  return iterate_classic<false>(x, y, cx, cy, max_iter, r2, ex, ey);
+}
+
 std::uint32_t iterate_point_family(Family fam, std::uint32_t power, double zx, double zy,
                                    double cx, double cy, std::uint32_t max_iter, double r2) {
-  switch (fam) {
-    case Family::Multibrot:
-      // d <= 2 is the classic step: family_step's arithmetic is iterate_point's exactly.
-      return power >= 3 ? iterate_family<Family::Multibrot>(power, zx, zy, cx, cy, max_iter, r2)
-                        : iterate_point(zx, zy, cx, cy, max_iter, r2);
-    case Family::BurningShip:
-      return iterate_family<Family::BurningShip>(power, zx, zy, cx, cy, max_iter, r2);
-    case Family::Tricorn:
-      return iterate_family<Family::Tricorn>(power, zx, zy, cx, cy, max_iter, r2);
-  }
-  return iterate_point(zx, zy, cx, cy, max_iter, r2);
+  double ex, ey;  // unused
+  return iterate_any<false>(fam, power, zx, zy, cx, cy, max_iter, r2, ex, ey);
+}
+
+std::uint32_t iterate_point_family_z(Family fam, std::uint32_t power, double zx, double zy, double cx,
+                                     double cy, std::uint32_t max_iter, double r2, double& esc_x,
+                                     double& esc_y) {
+  return iterate_any<true>(fam, power, zx, zy, cx, cy, max_iter, r2, esc_x, esc_y);
 }
 
 bool interior_skip_applies(const FrameParams& p) {
@@ -120,23 +150,53 @@ double blocked_c2_limit(double r2) {
   return c * c * (1 - eta);
 }
 
-std::uint64_t render_row_scalar(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
+namespace {
+
+// Z: also report each escaped pixel's z at escape in ex[j], ey[j] (NaN for the others).
+template <bool Z>
+std::uint64_t render_row_scalar_impl(const FrameParams& p, std::uint32_t row, std::uint32_t* out, double* ex,
+                                     double* ey) {
   const double r2 = p.escape_radius * p.escape_radius;
   const bool skip = interior_skip_applies(p);
   std::uint64_t sum = 0;
   for (std::uint32_t j = 0; j < p.width; ++j) {
     double x, y;
     pixel_point(p, row, j, x, y);  // DESIGN.md's mapping, rotated when the frame is
+    double zx = std::numeric_limits<double>::quiet_NaN(), zy = zx;
     const std::uint32_t n =
         p.fractal == Fractal::Julia
-            ? iterate_point_family(p.family, p.power, x, y, p.c_re, p.c_im, p.max_iter, r2)
+            ? iterate_any<Z>(p.family, p.power, x, y, p.c_re, p.c_im, p.max_iter, r2, zx, zy)
         : skip && mandelbrot_interior(x, y)
             ? p.max_iter
-            : iterate_point_family(p.family, p.power, p.z0_re, p.z0_im, x, y, p.max_iter, r2);
+            : iterate_any<Z>(p.family, p.power, p.z0_re, p.z0_im, x, y, p.max_iter, r2, zx, zy);
     out[j] = n;
     sum += n;
+    if constexpr (Z) {
+      const bool escaped = n < p.max_iter;
+      ex[j] = escaped ? zx : std::numeric_limits<double>::quiet_NaN();
+      ey[j] = escaped ? zy : std::numeric_limits<double>::quiet_NaN();
+    }
   }
   return sum;
+}
+
+}  // namespace
+
+std::uint64_t render_row_scalar(const FrameParams& p, std::uint32_t row, std::uint32_t* out) {
+  return render_row_scalar_impl<false>(p, row, out, nullptr, nullptr);
+}
+
+std::uint64_t render_row_scalar_esc(const FrameParams& p, std::uint32_t row, std::uint32_t* out,
+                                    double* esc_x, double* esc_y) {
+  if (!esc_x || !esc_y) return render_row_scalar(p, row, out);
+  return render_row_scalar_impl<true>(p, row, out, esc_x, esc_y);
+}
+
+RowKernelEsc escape_row_kernel(RowKernel k) {
+  if (k == &render_row_scalar) return &render_row_scalar_esc;
+  if (k == &render_row_avx2) return &render_row_avx2_esc;
+  if (k == &render_row_avx512) return &render_row_avx512_esc;
+  return nullptr;
 }
 
 }  // namespace fractal

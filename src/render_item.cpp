@@ -34,6 +34,9 @@ std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, co
   std::vector<std::uint64_t> row_sum(rows.size());     // [item rows]
   // [item rows, width] each, only when the job stores them.
   std::vector<float> smooth(s.smooth ? rows.size() * W : 0), distance(s.distance ? rows.size() * W : 0);
+  // /smooth without /distance: the kernel reports each escaped pixel's z at escape, so the extras
+  // pass takes only the steps past it (extras.hpp); per thread, one row at a time.
+  const RowKernelEsc esc_kernel = s.smooth && !s.distance ? escape_row_kernel(s.kernel) : nullptr;
   std::exception_ptr error;
   const double t0 = omp_get_wtime();
   const std::int64_t nrows = static_cast<std::int64_t>(rows.size());
@@ -41,10 +44,18 @@ std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, co
   for (std::int64_t r = 0; r < nrows; ++r) {
     const FrameParams& p = frames[rows[r].frame];
     std::uint32_t* row_counts = counts.data() + r * W;
-    row_sum[r] = s.kernel(p, rows[r].row, row_counts);
+    thread_local std::vector<double> esc_x, esc_y;  // [width]: z at escape (esc_kernel only)
+    if (esc_kernel) {
+      esc_x.resize(W);
+      esc_y.resize(W);
+      row_sum[r] = esc_kernel(p, rows[r].row, row_counts, esc_x.data(), esc_y.data());
+    } else {
+      row_sum[r] = s.kernel(p, rows[r].row, row_counts);
+    }
     if (s.smooth || s.distance) {  // a scalar pass over the row's counts (extras.hpp)
       try {
-        render_row_extras(p, rows[r].row, row_counts, s.smooth ? smooth.data() + r * W : nullptr,
+        render_row_extras(p, rows[r].row, row_counts, esc_kernel ? esc_x.data() : nullptr,
+                          esc_kernel ? esc_y.data() : nullptr, s.smooth ? smooth.data() + r * W : nullptr,
                           s.distance ? distance.data() + r * W : nullptr);
       } catch (...) {  // no exception may leave an OpenMP region: rethrown below
 #pragma omp critical(fractal_render_item_error)

@@ -1,6 +1,7 @@
 #include "fractal/report.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "fractal/signals.hpp"
 
@@ -8,8 +9,13 @@ namespace fractal {
 
 void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout, KernelKind kernel,
                    int ranks, int threads_rank0) {
-  std::fprintf(out, "fractal-render: %s, %llu frame(s) of %ux%u, max_iter %u, -> %s\n", fractal_name(cfg.fractal),
-               static_cast<unsigned long long>(cfg.frames), cfg.width, cfg.height, cfg.max_iter, cfg.output.c_str());
+  std::string what = fractal_name(cfg.fractal);
+  if (cfg.family != Family::Multibrot) what += std::string(" (") + family_name(cfg.family) + ")";
+  else if (cfg.power != 2) what += " (z^" + std::to_string(cfg.power) + " + c)";
+  std::string iters = std::to_string(cfg.max_iter);
+  if (cfg.max_iter_peak > cfg.max_iter) iters += " (up to " + std::to_string(cfg.max_iter_peak) + " on the path)";
+  std::fprintf(out, "fractal-render: %s, %llu frame(s) of %ux%u, max_iter %s, -> %s\n", what.c_str(),
+               static_cast<unsigned long long>(cfg.frames), cfg.width, cfg.height, iters.c_str(), cfg.output.c_str());
   if (cfg.supersample > 1 || cfg.smooth || cfg.distance)
     std::fprintf(out, "  stored: %ux%u samples per frame (supersample %u)%s%s\n", cfg.sample_width(), cfg.sample_height(),
                  cfg.supersample, cfg.smooth ? ", /smooth" : "", cfg.distance ? ", /distance" : "");

@@ -7,11 +7,13 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numbers>
 #include <stdexcept>
 #include <vector>
 
 #include "fractal/extras.hpp"
+#include "fractal/family.hpp"
 #include "fractal/kernel.hpp"
 
 namespace fractal {
@@ -200,6 +202,99 @@ TEST(Extras, SameForEveryKernel) {
       }
     }
   }
+}
+
+// ---- /smooth from the z at escape that the row kernels report (kernel.hpp render_row_*_esc) ----
+
+std::uint32_t bits(float f) { return std::bit_cast<std::uint32_t>(f); }
+
+FrameParams family_view(Fractal fr, Family fam, std::uint32_t d, double rot, double radius) {
+  FrameParams p = fr == Fractal::Julia ? view(fr, -1.4, 1.4, -1.0, 1.0, 37, 23, 250, -0.62772, -0.42193, radius)
+                                       : view(fr, -2.2, 1.0, -1.2, 1.2, 37, 23, 250, 0, 0, radius);
+  p.family = fam;
+  p.power = d;
+  if (fr == Fractal::Julia && fam == Family::BurningShip) p.c_re = -0.5, p.c_im = -0.9;
+  if (fr == Fractal::Julia && fam == Family::Tricorn) p.c_re = -1.1, p.c_im = 0.1;
+  if (fr == Fractal::Julia && fam == Family::Multibrot && d == 3) p.c_re = 0.17593, p.c_im = 0.73629;
+  if (fr == Fractal::Julia && fam == Family::Multibrot && d == 5) p.c_re = 0.62926, p.c_im = 0.48377;
+  p.rotation = rot;
+  rotation_cos_sin(rot, p.rot_cos, p.rot_sin);
+  return p;
+}
+
+TEST(Extras, SmoothFromReportedEscapeIsTheFullReRunBitForBit) {
+  // Every kernel variant x family x type x rotation x radius: the fast path (the steps past escape
+  // only, from the kernel's z at escape) gives exactly point_extras' smooth value, and the counts
+  // are the plain kernel's.
+  const std::pair<Family, std::uint32_t> fams[] = {{Family::Multibrot, 2}, {Family::Multibrot, 3},
+                                                   {Family::Multibrot, 5}, {Family::BurningShip, 2},
+                                                   {Family::Tricorn, 2}};
+  std::size_t escaped = 0;
+  for (KernelKind k : supported_kernels()) {
+    const RowKernelEsc fn = escape_row_kernel(row_kernel(k));
+    ASSERT_NE(fn, nullptr) << kernel_name(k);
+    for (auto [fam, d] : fams)
+      for (Fractal fr : {Fractal::Julia, Fractal::Mandelbrot})
+        for (double rot : {0.0, 30.0})
+          for (double radius : {2.0, 1000.0})
+            for (bool skip : {false, true}) {
+              FrameParams p = family_view(fr, fam, d, rot, radius);
+              p.skip_interior = skip;
+              std::vector<std::uint32_t> counts(p.width), plain(p.width);
+              std::vector<double> ex(p.width), ey(p.width);
+              std::vector<float> fast(p.width), full(p.width);
+              for (std::uint32_t i = 0; i < p.height; ++i) {
+                fn(p, i, counts.data(), ex.data(), ey.data());
+                row_kernel(k)(p, i, plain.data());
+                ASSERT_EQ(counts, plain) << kernel_name(k);
+                render_row_extras(p, i, counts.data(), ex.data(), ey.data(), fast.data(), nullptr);
+                render_row_extras(p, i, counts.data(), full.data(), nullptr);
+                for (std::uint32_t j = 0; j < p.width; ++j) {
+                  double x, y;
+                  pixel_point(p, i, j, x, y);
+                  const PixelExtras e = point_extras(p, x, y, counts[j], false);
+                  ASSERT_EQ(bits(fast[j]), bits(e.smooth))
+                      << kernel_name(k) << " " << family_name(fam) << " d=" << d << " rot=" << rot << " R=" << radius
+                      << " pixel " << i << "," << j << " count " << counts[j];
+                  ASSERT_EQ(bits(full[j]), bits(e.smooth));
+                  escaped += counts[j] < p.max_iter;
+                }
+              }
+            }
+  }
+  EXPECT_GT(escaped, 10000u);
+}
+
+TEST(Extras, SmoothWithDistanceOrUnreportedZIsTheFullReRun) {
+  // Distance asked: the whole orbit is re-run whatever the kernel reported; an unreported z (NaN)
+  // falls back to the re-run; a wrong count is still caught there.
+  const FrameParams p = view(Fractal::Mandelbrot, -2.5, 1.0, -1.2, 1.2, 48, 16, 200);
+  const RowKernelEsc fn = escape_row_kernel(row_kernel(best_kernel()));
+  ASSERT_NE(fn, nullptr);
+  std::vector<std::uint32_t> counts(p.width);
+  std::vector<double> ex(p.width), ey(p.width);
+  for (std::uint32_t i = 0; i < p.height; ++i) {
+    fn(p, i, counts.data(), ex.data(), ey.data());
+    const Row ref = render(p, i);
+    std::vector<float> s(p.width), d(p.width);
+    render_row_extras(p, i, counts.data(), ex.data(), ey.data(), s.data(), d.data());
+    for (std::uint32_t j = 0; j < p.width; ++j) {
+      EXPECT_EQ(bits(s[j]), bits(ref.smooth[j]));
+      EXPECT_EQ(bits(d[j]), bits(ref.distance[j]));
+    }
+    std::vector<double> nan(p.width, std::numeric_limits<double>::quiet_NaN());
+    render_row_extras(p, i, counts.data(), nan.data(), nan.data(), s.data(), nullptr);
+    for (std::uint32_t j = 0; j < p.width; ++j) EXPECT_EQ(bits(s[j]), bits(ref.smooth[j]));
+  }
+  fn(p, 3, counts.data(), ex.data(), ey.data());
+  std::vector<double> nan(p.width, std::numeric_limits<double>::quiet_NaN());
+  for (std::uint32_t j = 0; j < p.width; ++j)
+    if (counts[j] < p.max_iter) {
+      counts[j] += 1;
+      break;
+    }
+  std::vector<float> s(p.width);
+  EXPECT_THROW(render_row_extras(p, 3, counts.data(), nan.data(), nan.data(), s.data(), nullptr), std::logic_error);
 }
 
 }  // namespace

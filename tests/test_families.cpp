@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -557,6 +558,175 @@ TEST_P(Families, Rotation90And270OfASquareViewTransposes) {
 INSTANTIATE_TEST_SUITE_P(AllVariants, Families,
                          ::testing::Values(KernelKind::Scalar, KernelKind::Avx2, KernelKind::Avx512),
                          [](const auto& info) { return std::string(kernel_name(info.param)); });
+
+// ---- the z at escape (render_row_*_esc, iterate_point_family_z; extras.hpp uses it for /smooth) ----
+
+// The transcription's orbit (hand_count's step, literally) up to its escape: the z there, in x, y.
+bool hand_escape_z(Family fam, std::uint32_t d, double& x, double& y, double cx, double cy, std::uint32_t max_iter,
+                   double r2) {
+  for (std::uint32_t k = 1; k <= max_iter; ++k) {
+    double nx, ny;
+    if (fam == Family::Multibrot && d >= 3) {
+      double a = x, b = y;
+      for (std::uint32_t m = 1; m < d; ++m) {
+        const double by = b * y, bx = b * x;
+        const double na = std::fma(a, x, -by);
+        const double nb = std::fma(a, y, bx);
+        a = na, b = nb;
+      }
+      nx = a + cx;
+      ny = b + cy;
+    } else {
+      nx = std::fma(-y, y, std::fma(x, x, cx));
+      if (fam == Family::BurningShip) ny = std::fma(2.0 * std::fabs(x), std::fabs(y), cy);
+      else if (fam == Family::Tricorn) ny = std::fma(-2.0 * x, y, cy);
+      else ny = std::fma(2.0 * x, y, cy);
+    }
+    x = nx, y = ny;
+    if (std::fma(x, x, y * y) > r2) return true;
+  }
+  return false;
+}
+
+bool same_bits(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+
+TEST(FamilyReference, IteratePointFamilyZIsTheTranscriptionsEscapeZ) {
+  for (double x = -1.9; x < 1.9; x += 0.173)
+    for (double y = -1.3; y < 1.3; y += 0.219)
+      for (auto [fam, d] : all_families())
+        for (double r2 : {4.0, 100.0})
+          for (const bool julia : {false, true}) {
+            double hx = julia ? x : 0, hy = julia ? y : 0;
+            const double cx = julia ? -0.4 : x, cy = julia ? 0.6 : y;
+            const bool escaped = hand_escape_z(fam, d, hx, hy, cx, cy, 500, r2);
+            double zx, zy;
+            const std::uint32_t n = iterate_point_family_z(fam, d, julia ? x : 0, julia ? y : 0, cx, cy, 500, r2, zx, zy);
+            EXPECT_EQ(n, iterate_point_family(fam, d, julia ? x : 0, julia ? y : 0, cx, cy, 500, r2));
+            EXPECT_EQ(escaped, n < 500u);
+            if (escaped) {
+              EXPECT_TRUE(same_bits(zx, hx) && same_bits(zy, hy))
+                  << family_name(fam) << " d=" << d << " " << x << "," << y << ": " << zx << "," << zy << " vs "
+                  << hx << "," << hy;
+            }
+          }
+}
+
+// The reporting variant of the kernel under test: the plain variant's counts, and for every
+// escaped pixel the scalar reference's z at escape bit for bit (NaN for the others); skipping on
+// and off. Returns the number of escaped pixels checked.
+std::size_t expect_escape_z(const FrameParams& p, KernelKind k, const std::string& what) {
+  const RowKernelEsc fn = escape_row_kernel(row_kernel(k));
+  EXPECT_NE(fn, nullptr) << kernel_name(k);
+  if (!fn) return 0;
+  const auto& ref = reference(p);
+  const double r2 = p.escape_radius * p.escape_radius;
+  const std::string tag = what + " " + describe(p) + " " + kernel_name(k);
+  std::size_t checked = 0, bad = 0;
+  for (const bool skip : {true, false}) {
+    FrameParams q = p;
+    q.skip_interior = skip;
+    std::vector<std::uint32_t> row(p.width + 1);
+    std::vector<double> ex(p.width + 1), ey(p.width + 1);
+    for (std::uint32_t i = 0; i < p.height; ++i) {
+      row[p.width] = kGuard;
+      ex[p.width] = ey[p.width] = 12345.0;
+      const std::uint64_t sum = fn(q, i, row.data(), ex.data(), ey.data());
+      std::uint64_t expect = 0;
+      for (std::uint32_t j = 0; j < p.width; ++j) expect += row[j];
+      EXPECT_EQ(sum, expect) << tag;
+      EXPECT_EQ(row[p.width], kGuard) << tag;
+      EXPECT_EQ(ex[p.width], 12345.0) << tag;
+      EXPECT_EQ(ey[p.width], 12345.0) << tag;
+      for (std::uint32_t j = 0; j < p.width; ++j) {
+        const std::uint32_t n = row[j];
+        if (n != ref[std::size_t(i) * p.width + j]) {
+          if (bad++ < 3) ADD_FAILURE() << tag << ": count of (" << i << "," << j << ") differs";
+          continue;
+        }
+        if (n >= p.max_iter) {
+          if (!(std::isnan(ex[j]) && std::isnan(ey[j])) && bad++ < 3)
+            ADD_FAILURE() << tag << ": pixel (" << i << "," << j << ") did not escape but reports " << ex[j];
+          continue;
+        }
+        double x, y, zx, zy;
+        pixel_point(p, i, j, x, y);
+        const bool julia = p.fractal == Fractal::Julia;
+        const std::uint32_t rn =
+            julia ? iterate_point_family_z(p.family, p.power, x, y, p.c_re, p.c_im, p.max_iter, r2, zx, zy)
+                  : iterate_point_family_z(p.family, p.power, p.z0_re, p.z0_im, x, y, p.max_iter, r2, zx, zy);
+        EXPECT_EQ(rn, n) << tag;
+        ++checked;
+        if (!(same_bits(ex[j], zx) && same_bits(ey[j], zy)) && bad++ < 3)
+          ADD_FAILURE() << tag << ": pixel (" << i << "," << j << ") count " << n << " reports z " << ex[j] << ","
+                        << ey[j] << ", the reference " << zx << "," << zy;
+      }
+    }
+  }
+  EXPECT_EQ(bad, 0u) << tag;
+  return checked;
+}
+
+TEST_P(Families, ReportTheScalarEscapeZOnTheMatrix) {
+  std::size_t checked = 0;
+  for (const FrameParams& p : matrix_frames()) checked += expect_escape_z(p, k(), "matrix");
+  EXPECT_GT(checked, 10000u);
+}
+
+TEST_P(Families, ReportTheScalarEscapeZOnZoomsBudgetsAndRadii) {
+  // Long orbits (blocked tests and their replays), many refills, z0 != 0, small budgets, radii
+  // where blocked tests are off or orbits overflow.
+  for (auto [fam, d] : all_families()) {
+    for (double rot : {0.0, 237.5}) {
+      FrameParams p = boundary_view(Fractal::Mandelbrot, fam, d, 203, 3, 2000);
+      const double zc[][2] = {{-1.76, -0.03}, {-0.2, 0.75}, {-0.1, 0.95}};
+      const int which = fam == Family::BurningShip ? 0 : fam == Family::Tricorn ? 1 : 2;
+      const double hw = fam == Family::Multibrot && d == 2 ? 0.01 : 0.05;
+      p.xmin = zc[which][0] - hw, p.xmax = zc[which][0] + hw;
+      p.ymin = zc[which][1] - hw / 3, p.ymax = zc[which][1] + hw / 3;
+      set_rotation(p, rot);
+      expect_escape_z(p, k(), "zoom");
+      FrameParams j = boundary_view(Fractal::Julia, fam, d, 203, 3, 1000);
+      set_rotation(j, rot);
+      expect_escape_z(j, k(), "wide julia");
+      FrameParams z = boundary_view(Fractal::Mandelbrot, fam, d, 45, 7, 300);
+      z.z0_re = 0.125, z.z0_im = -0.25;
+      set_rotation(z, rot);
+      expect_escape_z(z, k(), "z0");
+      for (std::uint32_t mi : {0u, 1u, 2u, 8u, 9u}) {
+        FrameParams b = boundary_view(rot == 0 ? Fractal::Julia : Fractal::Mandelbrot, fam, d, 33, 9, mi);
+        set_rotation(b, rot);
+        expect_escape_z(b, k(), "budget");
+      }
+    }
+    for (double r : {1.5, 1e150}) {
+      for (Fractal f : {Fractal::Julia, Fractal::Mandelbrot}) {
+        FrameParams p = boundary_view(f, fam, d, 29, 7, 200);
+        set_rotation(p, 30);
+        p.escape_radius = r;
+        expect_escape_z(p, k(), "radius");
+      }
+    }
+  }
+}
+
+TEST_P(Families, ReportingVariantWithoutBuffersIsThePlainKernel) {
+  const RowKernelEsc fn = escape_row_kernel(row_kernel(k()));
+  ASSERT_NE(fn, nullptr);
+  for (const FrameParams& p : {boundary_view(Fractal::Mandelbrot, Family::Multibrot, 2),
+                               boundary_view(Fractal::Julia, Family::Tricorn, 2)}) {
+    std::vector<std::uint32_t> a(p.width), b(p.width);
+    for (std::uint32_t i = 0; i < p.height; ++i) {
+      EXPECT_EQ(row_kernel(k())(p, i, a.data()), fn(p, i, b.data(), nullptr, nullptr));
+      EXPECT_EQ(a, b) << describe(p);
+    }
+  }
+}
+
+TEST(FamilyReference, EscapeRowKernelOfOtherFunctionsIsNull) {
+  EXPECT_EQ(escape_row_kernel(nullptr), nullptr);
+  for (KernelKind k : {KernelKind::Scalar, KernelKind::Avx2, KernelKind::Avx512})
+    EXPECT_NE(escape_row_kernel(row_kernel(k)), nullptr) << kernel_name(k);
+}
 
 }  // namespace
 }  // namespace fractal

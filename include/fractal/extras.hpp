@@ -2,7 +2,8 @@
 // The optional per-pixel data next to /counts (docs/FORMAT.md "Smooth and distance data"):
 // /smooth, the continuous escape value, and /distance, the exterior distance estimate. Both derive
 // from a pixel's count and a scalar re-run of its orbit with family_step (family.hpp), so they are
-// the same whichever kernel produced the counts. No MPI, HDF5 or I/O here.
+// the same whichever kernel produced the counts (/smooth alone: only the steps past escape are
+// re-run, from the z at escape that the row kernel reports). No MPI, HDF5 or I/O here.
 #include <cstdint>
 
 #include "fractal/frame_plan.hpp"
@@ -27,5 +28,13 @@ PixelExtras point_extras(const FrameParams& p, double x, double y, std::uint32_t
 // and/or distance[0 .. width) (either may be null: not computed).
 void render_row_extras(const FrameParams& p, std::uint32_t row, const std::uint32_t* counts, float* smooth,
                        float* distance);
+// The same, given also each escaped pixel's z at its escape step as a row kernel reports it
+// (kernel.hpp render_row_*_esc: esc_x, esc_y [0 .. width)). The smooth value then needs only the
+// steps past escape, taken from that z exactly as the full re-run takes them, so it is the same
+// bit for bit, at a fraction of the cost. The distance needs the derivative along the whole orbit:
+// with distance non-null (or esc_x / esc_y null) this is the full re-run above. A pixel whose z
+// is not reported (not an escaped z) is re-run too.
+void render_row_extras(const FrameParams& p, std::uint32_t row, const std::uint32_t* counts, const double* esc_x,
+                       const double* esc_y, float* smooth, float* distance);
 
 }  // namespace fractal

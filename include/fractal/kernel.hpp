@@ -24,6 +24,11 @@ std::uint32_t iterate_point(double zx, double zy, double cx, double cy, std::uin
 // power <= 2 is iterate_point exactly.
 std::uint32_t iterate_point_family(Family fam, std::uint32_t power, double zx, double zy,
                                    double cx, double cy, std::uint32_t max_iter, double r2);
+// The same, also giving the z at the escape step k (the first z with fma(x, x, y*y) > r2) in
+// esc_x, esc_y; when the point does not escape within max_iter, z after max_iter steps.
+std::uint32_t iterate_point_family_z(Family fam, std::uint32_t power, double zx, double zy, double cx,
+                                     double cy, std::uint32_t max_iter, double r2, double& esc_x,
+                                     double& esc_y);
 
 // Pixel centres (DESIGN.md "Pixel to complex plane"); row 0 is the top.
 inline double pixel_x(const FrameParams& p, std::uint32_t j) {
@@ -82,6 +87,24 @@ using RowKernel = std::uint64_t (*)(const FrameParams& p, std::uint32_t row, std
 std::uint64_t render_row_scalar(const FrameParams& p, std::uint32_t row, std::uint32_t* out);
 std::uint64_t render_row_avx2(const FrameParams& p, std::uint32_t row, std::uint32_t* out);
 std::uint64_t render_row_avx512(const FrameParams& p, std::uint32_t row, std::uint32_t* out);
+
+// The same row, also reporting each escaped pixel's z at its escape step k = count + 1 (the first z
+// with fma(x, x, y*y) > R^2, bit-identical in every variant to iterate_point_family_z's) in
+// esc_x[j], esc_y[j]; pixels that do not escape (count max_iter, interior-skipped or iterated) get
+// NaN. esc_x and esc_y null: exactly the plain row kernel. The plain kernels above have no extra
+// cost for this: the reporting stores exist only in these variants (extras.hpp uses them for
+// /smooth).
+using RowKernelEsc = std::uint64_t (*)(const FrameParams& p, std::uint32_t row, std::uint32_t* out,
+                                       double* esc_x, double* esc_y);
+std::uint64_t render_row_scalar_esc(const FrameParams& p, std::uint32_t row, std::uint32_t* out,
+                                    double* esc_x, double* esc_y);
+std::uint64_t render_row_avx2_esc(const FrameParams& p, std::uint32_t row, std::uint32_t* out,
+                                  double* esc_x, double* esc_y);
+std::uint64_t render_row_avx512_esc(const FrameParams& p, std::uint32_t row, std::uint32_t* out,
+                                    double* esc_x, double* esc_y);
+// The reporting variant of a plain row kernel (render_row_scalar / _avx2 / _avx512, as row_kernel
+// gives them); null for any other function.
+RowKernelEsc escape_row_kernel(RowKernel k);
 
 // Runtime dispatch: which variants this CPU can run, and the function for one.
 bool kernel_supported(KernelKind k);
