@@ -20,8 +20,10 @@ if [ -n "${FRACTAL_SLURM_PORT:-}" ]; then
   PORT=$FRACTAL_SLURM_PORT
   { port_free "$PORT" && port_free $((PORT + 1)); } || fail "ports $PORT/$((PORT + 1)) are in use"
 else
+  # Below Linux's ephemeral range (32768-60999 by default), so no outgoing connection of another
+  # program (mpirun's, another test's) can take the port between this check and the daemons' bind.
   for _ in $(seq 50); do
-    PORT=$(( 20000 + RANDOM % 20000 * 2 ))
+    PORT=$(( 20000 + RANDOM % 6000 * 2 ))
     port_free "$PORT" && port_free $((PORT + 1)) && break
   done
 fi
