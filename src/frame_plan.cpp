@@ -13,8 +13,8 @@ void fill_common(const Config& cfg, FrameParams& p) {
   p.fractal = cfg.fractal;
   p.family = cfg.family;
   p.power = cfg.power;
-  p.width = cfg.width;
-  p.height = cfg.height;
+  p.width = cfg.sample_width();  // the kernel renders the stored sample grid (--supersample K:
+  p.height = cfg.sample_height();  // the same view, K times finer each way)
   p.c_re = cfg.c_re;
   p.c_im = cfg.c_im;
   p.z0_re = cfg.z0_re;

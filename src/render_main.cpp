@@ -94,14 +94,7 @@ int main(int argc, char** argv) {
   // 2. Output: rank 0 locks it and decides: afresh, resume from the journal, already complete, or
   //    refused (parameters differ from what the journal or the file recorded); everyone learns it.
   std::unique_ptr<JobOutput> out;
-  const std::vector<FrameParams> frames = [&] {
-    std::vector<FrameParams> v = plan_frames(cfg);
-    for (FrameParams& p : v) {  // the kernel renders the sample grid (same view, K times finer)
-      p.width = layout.width;
-      p.height = layout.height;
-    }
-    return v;
-  }();
+  const std::vector<FrameParams> frames = plan_frames(cfg);  // on the sample grid, as the layout
   int status = kExitOk;
   if (root) {
     try {

@@ -14,11 +14,14 @@ if(FRACTAL_H5DUMP)
   set(_fractal_e2e_h5dump "${FRACTAL_H5DUMP}")
 endif()
 
-# fractal_e2e_test(NAME SCRIPT TIMEOUT_S): one script of tests/e2e/, scratch dir <build>/tests/e2e/NAME.
-# Exit 77 = skipped (e.g. no h5py).
+# fractal_e2e_test(NAME SCRIPT TIMEOUT_S): one script of tests/e2e/ (or, given as DIR/FILE.py, of
+# tests/DIR/), scratch dir <build>/tests/e2e/NAME. Exit 77 = skipped (e.g. no h5py).
 function(fractal_e2e_test name script timeout)
+  if(NOT script MATCHES "/")
+    set(script "e2e/${script}")
+  endif()
   add_test(NAME e2e.${name}
-    COMMAND "${FRACTAL_E2E_PYTHON}" "${CMAKE_CURRENT_SOURCE_DIR}/e2e/${script}"
+    COMMAND "${FRACTAL_E2E_PYTHON}" "${CMAKE_CURRENT_SOURCE_DIR}/${script}"
             --bin "$<TARGET_FILE:fractal-render>"
             --mpiexec "${MPIEXEC_EXECUTABLE}"
             --work "${CMAKE_CURRENT_BINARY_DIR}/e2e/${name}"

@@ -18,36 +18,43 @@
 
 #include "fractal/family.hpp"
 #include "fractal/kernel.hpp"
+#include "kernel_support.hpp"
 
 namespace fractal {
 namespace {
 
-constexpr std::uint32_t kGuard = 0xDEADBEEFu;
+using test::kGuard;
+using test::render;
 
 // ---- an independent transcription of FORMAT.md (no library code but rotation_cos_sin) ----
+
+// One step z -> f(z) + c of "Families and rotation", written out here independently of family_step.
+void hand_step(Family fam, std::uint32_t d, double& x, double& y, double cx, double cy) {
+  double nx, ny;
+  if (fam == Family::Multibrot && d >= 3) {
+    double a = x, b = y;  // w = z, then d - 1 times w <- w * z
+    for (std::uint32_t m = 1; m < d; ++m) {
+      const double by = b * y, bx = b * x;
+      const double na = std::fma(a, x, -by);
+      const double nb = std::fma(a, y, bx);
+      a = na, b = nb;
+    }
+    nx = a + cx;
+    ny = b + cy;
+  } else {
+    nx = std::fma(-y, y, std::fma(x, x, cx));
+    if (fam == Family::BurningShip) ny = std::fma(2.0 * std::fabs(x), std::fabs(y), cy);
+    else if (fam == Family::Tricorn) ny = std::fma(-2.0 * x, y, cy);
+    else ny = std::fma(2.0 * x, y, cy);
+  }
+  x = nx, y = ny;
+}
 
 // One orbit: the count of FORMAT.md "Semantics" with the step of "Families and rotation".
 std::uint32_t hand_count(Family fam, std::uint32_t d, double x, double y, double cx, double cy,
                          std::uint32_t max_iter, double r2) {
   for (std::uint32_t k = 1; k <= max_iter; ++k) {
-    double nx, ny;
-    if (fam == Family::Multibrot && d >= 3) {
-      double a = x, b = y;  // w = z, then d - 1 times w <- w * z
-      for (std::uint32_t m = 1; m < d; ++m) {
-        const double by = b * y, bx = b * x;
-        const double na = std::fma(a, x, -by);
-        const double nb = std::fma(a, y, bx);
-        a = na, b = nb;
-      }
-      nx = a + cx;
-      ny = b + cy;
-    } else {
-      nx = std::fma(-y, y, std::fma(x, x, cx));
-      if (fam == Family::BurningShip) ny = std::fma(2.0 * std::fabs(x), std::fabs(y), cy);
-      else if (fam == Family::Tricorn) ny = std::fma(-2.0 * x, y, cy);
-      else ny = std::fma(2.0 * x, y, cy);
-    }
-    x = nx, y = ny;
+    hand_step(fam, d, x, y, cx, cy);
     if (std::fma(x, x, y * y) > r2) return k - 1;
   }
   return max_iter;
@@ -155,23 +162,6 @@ std::vector<FrameParams> matrix_frames() {
   return v;
 }
 
-// Renders the whole frame (row-major) with one kernel; checks each returned row sum and that the
-// kernel writes exactly `width` entries.
-std::vector<std::uint32_t> render(const FrameParams& p, KernelKind k) {
-  const RowKernel fn = row_kernel(k);
-  std::vector<std::uint32_t> img(std::size_t(p.width) * p.height);
-  std::vector<std::uint32_t> row(p.width + 1);
-  for (std::uint32_t i = 0; i < p.height; ++i) {
-    row[p.width] = kGuard;
-    const std::uint64_t sum = fn(p, i, row.data());
-    std::uint64_t expect = 0;
-    for (std::uint32_t j = 0; j < p.width; ++j) expect += row[j];
-    EXPECT_EQ(sum, expect) << kernel_name(k) << " row " << i << ": returned sum != sum of counts";
-    EXPECT_EQ(row[p.width], kGuard) << kernel_name(k) << " wrote past the end of row " << i;
-    std::copy(row.begin(), row.end() - 1, img.begin() + std::ptrdiff_t(i) * p.width);
-  }
-  return img;
-}
 
 // The scalar reference with interior skipping off (brute force), cached per frame.
 const std::vector<std::uint32_t>& reference(const FrameParams& p) {
@@ -565,24 +555,7 @@ INSTANTIATE_TEST_SUITE_P(AllVariants, Families,
 bool hand_escape_z(Family fam, std::uint32_t d, double& x, double& y, double cx, double cy, std::uint32_t max_iter,
                    double r2) {
   for (std::uint32_t k = 1; k <= max_iter; ++k) {
-    double nx, ny;
-    if (fam == Family::Multibrot && d >= 3) {
-      double a = x, b = y;
-      for (std::uint32_t m = 1; m < d; ++m) {
-        const double by = b * y, bx = b * x;
-        const double na = std::fma(a, x, -by);
-        const double nb = std::fma(a, y, bx);
-        a = na, b = nb;
-      }
-      nx = a + cx;
-      ny = b + cy;
-    } else {
-      nx = std::fma(-y, y, std::fma(x, x, cx));
-      if (fam == Family::BurningShip) ny = std::fma(2.0 * std::fabs(x), std::fabs(y), cy);
-      else if (fam == Family::Tricorn) ny = std::fma(-2.0 * x, y, cy);
-      else ny = std::fma(2.0 * x, y, cy);
-    }
-    x = nx, y = ny;
+    hand_step(fam, d, x, y, cx, cy);
     if (std::fma(x, x, y * y) > r2) return true;
   }
   return false;

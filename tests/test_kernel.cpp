@@ -16,11 +16,13 @@
 
 #include "fractal/error.hpp"
 #include "fractal/kernel.hpp"
+#include "kernel_support.hpp"
 
 namespace fractal {
 namespace {
 
-constexpr std::uint32_t kGuard = 0xDEADBEEFu;
+using test::kGuard;
+using test::render;
 
 FrameParams julia_view(double xmin, double xmax, double ymin, double ymax, std::uint32_t w,
                        std::uint32_t h, std::uint32_t max_iter) {
@@ -42,23 +44,6 @@ FrameParams mandel_view(double xmin, double xmax, double ymin, double ymax, std:
   return p;
 }
 
-// Renders the whole frame (row-major) with one kernel; checks each returned row sum and that the
-// kernel writes exactly `width` entries (a guard word after the row must survive).
-std::vector<std::uint32_t> render(const FrameParams& p, KernelKind k) {
-  const RowKernel fn = row_kernel(k);
-  std::vector<std::uint32_t> img(std::size_t(p.width) * p.height);
-  std::vector<std::uint32_t> row(p.width + 1);
-  for (std::uint32_t i = 0; i < p.height; ++i) {
-    row[p.width] = kGuard;
-    const std::uint64_t sum = fn(p, i, row.data());
-    std::uint64_t expect = 0;
-    for (std::uint32_t j = 0; j < p.width; ++j) expect += row[j];
-    EXPECT_EQ(sum, expect) << kernel_name(k) << " row " << i << ": returned sum != sum of counts";
-    EXPECT_EQ(row[p.width], kGuard) << kernel_name(k) << " wrote past the end of row " << i;
-    std::copy(row.begin(), row.end() - 1, img.begin() + std::ptrdiff_t(i) * p.width);
-  }
-  return img;
-}
 
 // One count of a 1x1 frame.
 std::uint32_t one_pixel(const FrameParams& p, KernelKind k) {

@@ -14,7 +14,7 @@ struct FrameParams {
   Fractal fractal = Fractal::Julia;
   Family family = Family::Multibrot;         // family.hpp: which f(z) in z' = f(z) + c
   std::uint32_t power = 2;                   // Multibrot degree d (2..8)
-  std::uint32_t width = 0, height = 0;       // pixels
+  std::uint32_t width = 0, height = 0;       // the stored grid: output pixels x --supersample
   double xmin = 0, xmax = 0, ymin = 0, ymax = 0;  // view bounds (DESIGN.md pixel mapping)
   double c_re = 0, c_im = 0;                 // Julia parameter (unused for Mandelbrot)
   double z0_re = 0, z0_im = 0;               // Mandelbrot start value (unused for Julia)
