@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -19,10 +20,13 @@ namespace {
 
 // File header: magic, version, header text length, chunk count, text, CRC-32 of all before, zero.
 constexpr char kMagic[8] = {'F', 'R', 'A', 'C', 'T', 'J', 'N', 'L'};
-// Version 2: a record's payload starts with the sizes of its planes (counts, smooth, distance, a
-// zero word), then the planes. Version 1 (counts only, the payload is the counts plane) is read too.
-constexpr std::uint32_t kVersion = 2;
+// Version 3: a record's payload is three plane references (offset uint64, size uint32, CRC-32
+// uint32: /counts, /smooth, /distance), 48 bytes. Versions 1 and 2 (read only) held the planes:
+// version 2's payload starts with the sizes of its planes (counts, smooth, distance, a zero word),
+// then the planes; version 1's payload is the counts plane.
+constexpr std::uint32_t kVersion = 3;
 constexpr std::uint32_t kPlaneTable = 16;  // bytes of the version-2 plane size table
+constexpr std::uint32_t kRefBytes = 48;    // a version-3 payload
 constexpr std::uint32_t kMaxHeaderText = 16u << 20;
 // Record: head, payload, tail. Little-endian, as the machines that run this are.
 constexpr std::uint32_t kRecordMagic = 0x4b4e4843;  // "CHNK"
@@ -47,6 +51,12 @@ struct RecordTail {
 static_assert(sizeof(FileHead) == 24 && sizeof(RecordHead) == 32 && sizeof(RecordTail) == 8);
 
 std::uint32_t crc32(std::uint32_t crc, const void* p, std::size_t n) { return libdeflate_crc32(crc, p, n); }
+
+struct RefWire {  // PlaneRef as stored
+  std::uint64_t offset;
+  std::uint32_t size, crc;
+};
+static_assert(sizeof(RefWire) * 3 == kRefBytes);
 
 // Reads exactly n bytes at offset; false at end of file (a short read), throws on an error.
 bool read_at(int fd, void* buf, std::size_t n, std::uint64_t offset, const std::string& path) {
@@ -78,16 +88,11 @@ int write_at(int fd, const void* buf, std::size_t n, std::uint64_t offset) {
   return 0;
 }
 
-std::uint64_t test_limit() {
-  // Test hook (tests/resume/disk_full.py, where no small file system can be mounted): appends that
-  // would grow the journal past this many bytes fail with ENOSPC, as on a full disk.
-  const char* v = std::getenv("FRACTAL_TEST_JOURNAL_LIMIT");
-  return v ? std::strtoull(v, nullptr, 10) : 0;
-}
-
 }  // namespace
 
 std::string journal_path(const std::string& output) { return output + ".journal"; }
+
+std::uint32_t plane_crc(std::span<const std::uint8_t> bytes) { return crc32(0, bytes.data(), bytes.size()); }
 
 void sync_directory_of(const std::string& path) {
   const std::filesystem::path p(path);
@@ -98,11 +103,11 @@ void sync_directory_of(const std::string& path) {
   ::close(fd);
 }
 
-Journal::Journal(std::string path, int fd) : path_(std::move(path)), fd_(fd), limit_(test_limit()) {}
+Journal::Journal(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
 
 Journal::Journal(Journal&& o) noexcept
     : path_(std::move(o.path_)), fd_(o.fd_), header_(std::move(o.header_)), chunk_count_(o.chunk_count_),
-      end_(o.end_), dirty_(o.dirty_), limit_(o.limit_), version_(o.version_) {
+      end_(o.end_), dirty_(o.dirty_), version_(o.version_) {
   o.fd_ = -1;
 }
 
@@ -115,7 +120,6 @@ Journal& Journal::operator=(Journal&& o) noexcept {
     chunk_count_ = o.chunk_count_;
     end_ = o.end_;
     dirty_ = o.dirty_;
-    limit_ = o.limit_;
     version_ = o.version_;
     o.fd_ = -1;
   }
@@ -161,7 +165,7 @@ std::optional<Journal> Journal::open(const std::string& path) {
   Journal j(path, fd);
   FileHead h{};
   if (!read_at(fd, &h, sizeof h, 0, path) || std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 ||
-      (h.version != 1 && h.version != kVersion) || h.text_bytes > kMaxHeaderText)
+      h.version < 1 || h.version > kVersion || h.text_bytes > kMaxHeaderText)
     return std::nullopt;
   std::string text(h.text_bytes, '\0');
   RecordTail t{};
@@ -190,16 +194,30 @@ std::uint64_t Journal::replay(const std::function<void(const JournalChunk&)>& vi
         !read_at(fd_, &t, sizeof t, end_ + sizeof h + payload.size(), path_))
       break;
     if (t.end != kRecordEnd || t.crc != crc32(crc32(0, &h, sizeof h), payload.data(), payload.size())) break;
-    if (version_ == 1) {
-      visit(JournalChunk{h.index, h.hash, h.iterations, payload});
+    if (version_ == 3) {
+      if (payload.size() != kRefBytes) break;
+      RefWire w[3];
+      std::memcpy(w, payload.data(), kRefBytes);
+      JournalChunk c{h.index, h.hash, h.iterations};
+      for (int i = 0; i < 3; ++i) c.where[i] = PlaneRef{w[i].offset, w[i].size, w[i].crc};
+      visit(c);
+    } else if (version_ == 1) {
+      JournalChunk c{h.index, h.hash, h.iterations};
+      c.by_reference = false;
+      c.bytes = payload;
+      visit(c);
     } else {
       std::uint32_t n[4] = {0, 0, 0, 0};
       if (payload.size() < kPlaneTable) break;
       std::memcpy(n, payload.data(), sizeof n);
       if (std::uint64_t{n[0]} + n[1] + n[2] + kPlaneTable != payload.size() || n[3] != 0) break;
       const std::span<const std::uint8_t> all(payload);
-      visit(JournalChunk{h.index, h.hash, h.iterations, all.subspan(kPlaneTable, n[0]),
-                         all.subspan(kPlaneTable + n[0], n[1]), all.subspan(kPlaneTable + n[0] + n[1], n[2])});
+      JournalChunk c{h.index, h.hash, h.iterations};
+      c.by_reference = false;
+      c.bytes = all.subspan(kPlaneTable, n[0]);
+      c.smooth = all.subspan(kPlaneTable + n[0], n[1]);
+      c.distance = all.subspan(kPlaneTable + n[0] + n[1], n[2]);
+      visit(c);
     }
     end_ += sizeof h + payload.size() + sizeof t;
     ++records;
@@ -215,36 +233,36 @@ std::uint64_t Journal::replay(const std::function<void(const JournalChunk&)>& vi
 }
 
 void Journal::append(const JournalChunk& c) {
-  // This process writes version 2 only (create()); a version 1 journal is never appended to,
-  // because its identity lacks the keys this version records (the job is refused first).
-  if (version_ != kVersion) throw RuntimeError("the journal '" + path_ + "' has version " + std::to_string(version_) +
-                                               "; this fractal-render appends only to version " + std::to_string(kVersion));
-  const std::uint32_t n[4] = {static_cast<std::uint32_t>(c.bytes.size()), static_cast<std::uint32_t>(c.smooth.size()),
-                              static_cast<std::uint32_t>(c.distance.size()), 0};
-  const std::size_t payload = kPlaneTable + c.bytes.size() + c.smooth.size() + c.distance.size();
-  const RecordHead h{kRecordMagic, static_cast<std::uint32_t>(payload), c.index, c.hash, c.iterations};
-  std::vector<std::uint8_t> buf(sizeof h + payload + sizeof(RecordTail));  // one write: one record
-  std::uint8_t* p = buf.data();
-  std::memcpy(p, &h, sizeof h);
-  p += sizeof h;
-  std::memcpy(p, n, sizeof n);
-  p += sizeof n;
-  for (const auto& plane : {c.bytes, c.smooth, c.distance}) {
-    if (plane.empty()) continue;
-    std::memcpy(p, plane.data(), plane.size());
-    p += plane.size();
-  }
-  const RecordTail t{crc32(0, buf.data(), sizeof h + payload), kRecordEnd};
-  std::memcpy(p, &t, sizeof t);
-  int e = limit_ && end_ + buf.size() > limit_ ? ENOSPC : write_at(fd_, buf.data(), buf.size(), end_);
+  // This process writes version 3 only (create()); an older journal is never appended to: a
+  // resumed job copies its chunks into a new one (job_output.cpp).
+  if (version_ != kVersion || !c.by_reference)
+    throw RuntimeError("the journal '" + path_ + "' has version " + std::to_string(version_) +
+                       "; this fractal-render appends only references to version " + std::to_string(kVersion));
+  struct Record {
+    RecordHead h;
+    RefWire w[3];
+    RecordTail t;
+  } r{};
+  static_assert(sizeof(Record) == sizeof(RecordHead) + kRefBytes + sizeof(RecordTail));
+  r.h = RecordHead{kRecordMagic, kRefBytes, c.index, c.hash, c.iterations};
+  for (int i = 0; i < 3; ++i) r.w[i] = RefWire{c.where[i].offset, c.where[i].size, c.where[i].crc};
+  r.t = RecordTail{crc32(0, &r, sizeof r.h + kRefBytes), kRecordEnd};
+  const int e = write_at(fd_, &r, sizeof r, end_);  // one write: one record
   if (e) {
     if (ftruncate(fd_, static_cast<off_t>(end_)) != 0) {
       // The torn record stays; reopening the journal cuts it off.
     }
     fail("writing chunk " + std::to_string(c.index) + " to", e);
   }
-  end_ += buf.size();
+  end_ += sizeof r;
   dirty_ = true;
+}
+
+void Journal::rename_to(const std::string& path) {
+  if (std::rename(path_.c_str(), path.c_str()) != 0)
+    throw RuntimeError("renaming the journal '" + path_ + "' to '" + path + "': " + std::strerror(errno));
+  path_ = path;
+  sync_directory_of(path_);
 }
 
 void Journal::sync() {

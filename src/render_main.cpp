@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
   if (status != kExitOk) return status;
   if (root) {
     print_summary(stdout, cfg, layout, kernel, mpi.size, omp_get_max_threads());
-    if (out->chunks_resumed() > 0) print_resuming(stdout, out->chunks_resumed(), layout.chunk_count(), out->journal_path());
+    if (out->chunks_resumed() > 0 || out->chunks_dropped() > 0)
+      print_resuming(stdout, out->chunks_resumed(), layout.chunk_count(), out->journal_path(), out->chunks_dropped());
   }
 
   // 3. Render. A failure here is local to one rank: it names itself and ends the whole job.

@@ -25,10 +25,14 @@ void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout,
   std::fflush(out);
 }
 
-void print_resuming(std::FILE* out, std::uint64_t kept, std::uint64_t total, const std::string& journal) {
+void print_resuming(std::FILE* out, std::uint64_t kept, std::uint64_t total, const std::string& journal,
+                    std::uint64_t dropped) {
   std::fprintf(out, "  resuming: %llu of %llu chunks kept from %s; rendering the other %llu\n",
                static_cast<unsigned long long>(kept), static_cast<unsigned long long>(total), journal.c_str(),
                static_cast<unsigned long long>(total - kept));
+  if (dropped > 0)
+    std::fprintf(out, "  resuming: %llu recorded chunk(s) no longer intact in the .partial file; rendering them again\n",
+                 static_cast<unsigned long long>(dropped));
   std::fflush(out);
 }
 

@@ -4,9 +4,11 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -113,8 +115,10 @@ void check_disk_space(const Config& cfg, const ChunkLayout& layout, std::uint64_
 }
 
 OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames,
-                       const ChunkLayout& layout, const std::string& command_line, const std::string& created)
-    : final_(cfg.output), partial_(partial_path(cfg.output)), layout_(layout) {
+                       const ChunkLayout& layout, const std::string& command_line, const std::string& created,
+                       const std::string& path)
+    : final_(cfg.output), partial_(path.empty() ? partial_path(cfg.output) : path), layout_(layout) {
+  if (const char* v = std::getenv("FRACTAL_TEST_DISK_LIMIT")) test_limit_ = std::strtoull(v, nullptr, 10);
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // every return code is checked here instead
   const std::uint64_t nchunks = layout.chunk_count();
   done_.assign(nchunks, 0);
@@ -122,8 +126,14 @@ OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames
   iterations_.assign(nchunks, 0);
 
   errno = 0;
-  file_ = H5Handle(H5Fcreate(partial_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  // No aggregation of small raw-data allocations: every chunk gets its own space, at the end of
+  // the file, where write_chunk looks for it first.
+  H5Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_small_data_block_size(fapl.get(), 0);
+  file_ = H5Handle(H5Fcreate(partial_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
   if (!file_) fail("cannot create");
+  sync_fd_ = ::open(partial_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (sync_fd_ < 0) fail("cannot open");
   try {
     const hid_t f = file_.get();
     attr_string(f, "format", "fractal-hpc");
@@ -218,29 +228,86 @@ OutputFile::~OutputFile() {
   smooth_.reset();
   counts_.reset();
   file_.reset();
+  if (sync_fd_ >= 0) ::close(sync_fd_);
 }
 
 void OutputFile::fail(const std::string& what) const {
   throw RuntimeError(what + " '" + partial_ + "': " + system_reason());
 }
 
-void OutputFile::write_chunk(std::uint64_t index, std::span<const std::uint8_t> bytes,
-                             std::uint64_t hash, std::uint64_t iterations,
-                             std::span<const std::uint8_t> smooth, std::span<const std::uint8_t> distance) {
+std::array<PlaneRef, 3> OutputFile::write_chunk(std::uint64_t index, std::span<const std::uint8_t> bytes,
+                                                 std::uint64_t hash, std::uint64_t iterations,
+                                                 std::span<const std::uint8_t> smooth,
+                                                 std::span<const std::uint8_t> distance) {
   const ChunkRef r = chunk_ref(layout_, index);
   hsize_t offset[3] = {r.frame, r.row_begin, 0};
   if (static_cast<bool>(smooth_) != !smooth.empty() || static_cast<bool>(distance_) != !distance.empty())
     throw RuntimeError("chunk " + std::to_string(index) + " does not carry the /smooth and /distance planes this job stores");
-  errno = 0;
-  if (H5Dwrite_chunk(counts_.get(), H5P_DEFAULT, 0, offset, bytes.size(), bytes.data()) < 0 ||
-      (smooth_ && H5Dwrite_chunk(smooth_.get(), H5P_DEFAULT, 0, offset, smooth.size(), smooth.data()) < 0) ||
-      (distance_ && H5Dwrite_chunk(distance_.get(), H5P_DEFAULT, 0, offset, distance.size(), distance.data()) < 0))
-    fail("writing chunk " + std::to_string(index) + " (frame " + std::to_string(r.frame) + ") to");
+  const std::string what = "writing chunk " + std::to_string(index) + " (frame " + std::to_string(r.frame) + ") to";
+  const std::uint64_t n = bytes.size() + smooth.size() + distance.size();
+  if (test_limit_ && bytes_written_ + n > test_limit_) {  // as a full disk would
+    errno = ENOSPC;
+    fail(what);
+  }
+  std::array<PlaneRef, 3> where{};
+  const hid_t sets[3] = {counts_.get(), smooth_ ? smooth_.get() : H5I_INVALID_HID,
+                         distance_ ? distance_.get() : H5I_INVALID_HID};
+  const std::span<const std::uint8_t> planes[3] = {bytes, smooth, distance};
+  for (int i = 0; i < 3; ++i) {
+    if (sets[i] == H5I_INVALID_HID) continue;
+    // Where HDF5 puts it: a new chunk's space is normally taken at the end of the file's
+    // allocated space, so that address is tried first and checked against the bytes now in the
+    // file; only if they differ is HDF5 asked (H5Dget_chunk_info_by_coord walks the whole chunk
+    // index: far too slow per chunk). File addresses are byte offsets: the file has no user block.
+    haddr_t eoa = HADDR_UNDEF;
+    errno = 0;
+    if (H5Fget_eoa(file_.get(), &eoa) < 0 ||
+        H5Dwrite_chunk(sets[i], H5P_DEFAULT, 0, offset, planes[i].size(), planes[i].data()) < 0)
+      fail(what);
+    haddr_t addr = eoa;
+    if (!holds(eoa, planes[i])) {
+      ++located_slowly_;
+      unsigned filters = 0;
+      hsize_t size = 0;
+      addr = HADDR_UNDEF;
+      if (H5Dget_chunk_info_by_coord(sets[i], offset, &filters, &addr, &size) < 0 || addr == HADDR_UNDEF ||
+          size != planes[i].size() || !holds(addr, planes[i]))
+        fail("locating chunk " + std::to_string(index) + " in");
+    }
+    where[i] = PlaneRef{addr, static_cast<std::uint32_t>(planes[i].size()), plane_crc(planes[i])};
+  }
   if (!done_[index]) ++chunks_done_;
   done_[index] = 1;
   hash_[index] = hash;
   iterations_[index] = iterations;
-  bytes_written_ += bytes.size() + smooth.size() + distance.size();
+  bytes_written_ += n;
+  return where;
+}
+
+// Whether the file holds `bytes` at addr, judged by their first and last 64 bytes (a wrong
+// address holds other data there; a resumed job checks every byte against the CRC anyway).
+bool OutputFile::holds(std::uint64_t addr, std::span<const std::uint8_t> bytes) const {
+  if (addr == HADDR_UNDEF) return false;
+  const std::size_t n = std::min<std::size_t>(64, bytes.size());
+  for (const std::size_t at : {std::size_t{0}, bytes.size() - n}) {
+    std::uint8_t buf[64];
+    std::size_t got = 0;
+    while (got < n) {
+      const ssize_t r = pread(sync_fd_, buf + got, n - got, static_cast<off_t>(addr + at + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      got += static_cast<std::size_t>(r);
+    }
+    if (std::memcmp(buf, bytes.data() + at, n) != 0) return false;
+  }
+  return true;
+}
+
+void OutputFile::rename_to(const std::string& path) {
+  if (std::rename(partial_.c_str(), path.c_str()) != 0)
+    throw RuntimeError("renaming '" + partial_ + "' to '" + path + "': " + std::strerror(errno));
+  partial_ = path;
+  sync_directory_of(partial_);
 }
 
 void OutputFile::checkpoint() {
@@ -272,13 +339,7 @@ void OutputFile::finish(std::uint64_t verification_hash) {
   errno = 0;
   if (H5Fclose(file_.release()) < 0) fail("closing");
   // Durable before it is renamed: OUT.h5 must never name a file whose data a crash could lose.
-  const int fd = ::open(partial_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || fsync(fd) != 0) {
-    const int e = errno;
-    if (fd >= 0) ::close(fd);
-    throw RuntimeError("flushing '" + partial_ + "' to disk: " + std::strerror(e));
-  }
-  ::close(fd);
+  if (fsync(sync_fd_) != 0) throw RuntimeError("flushing '" + partial_ + "' to disk: " + std::strerror(errno));
   if (std::rename(partial_.c_str(), final_.c_str()) != 0)
     throw RuntimeError("renaming '" + partial_ + "' to '" + final_ + "': " + std::strerror(errno));
   sync_directory_of(final_);

@@ -17,7 +17,9 @@ void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout,
 void print_report(std::FILE* out, const Config& cfg, const ChunkLayout& layout, const JobResult& r,
                   std::uint64_t chunks_resumed);
 // Before rendering a resumed job: "resuming: N of M chunks kept from JOURNAL".
-void print_resuming(std::FILE* out, std::uint64_t kept, std::uint64_t total, const std::string& journal);
+// dropped: chunks the journal recorded whose bytes in OUT.h5.partial no longer verified.
+void print_resuming(std::FILE* out, std::uint64_t kept, std::uint64_t total, const std::string& journal,
+                    std::uint64_t dropped = 0);
 // An existing OUT.h5 of the same job: nothing to do.
 void print_already_complete(std::FILE* out, const std::string& output, std::uint64_t verification_hash);
 // The one line of a stopped job: "fractal-render: interrupted by SIGUSR1; N of M chunks kept in

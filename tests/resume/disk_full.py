@@ -40,16 +40,16 @@ ref, _ = R.reference(args, JOB)
 small = os.path.join(W, "small")
 os.makedirs(small)
 mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", small], capture_output=True).returncode == 0
-env = {} if mounted else {"FRACTAL_TEST_JOURNAL_LIMIT": str(1_500_000)}
+env = {} if mounted else {"FRACTAL_TEST_DISK_LIMIT": str(1_500_000)}
 print("full disk:", "a 3 MiB tmpfs" if mounted else "mount not permitted: the injected ENOSPC test hook")
 
 
-def resume_in(d, what, env_extra=None):
+def resume_in(d, what, kept, env_extra=None):
     out = os.path.join(d, "OUT.h5")
     job = R.Job(args, JOB + ["-o", out], np=3, env_extra=env_extra, log_name=os.path.join(W, "resume.log"))
     job.wait(120)
     if chk.check(job.rc == 0, f"{what}: expected exit 0\n  {job.describe()}"):
-        chk.check("resuming:" in job.out, f"{what}: did not resume\n  {job.describe()}")
+        chk.check(f"resuming: {kept} of" in job.out, f"{what}: did not resume with the {kept} chunks recorded\n  {job.describe()}")
         R.same_as_reference(chk, out, ref, what)
 
 
@@ -69,16 +69,17 @@ try:
     chk.check(records is not None and records > 0, f"full disk: no intact journal records ({records})")
     print(f"full disk: {records} chunks kept in the journal")
 
-    # Moved to space: only the journal is needed.
+    # Moved to space: the journal and the .partial file it points into.
     big = os.path.join(W, "big")
     os.makedirs(big)
     shutil.copy(out + ".journal", os.path.join(big, "OUT.h5.journal"))
-    resume_in(big, "journal moved to a disk with space")
+    shutil.copy(out + ".partial", os.path.join(big, "OUT.h5.partial"))
+    resume_in(big, "journal and .partial moved to a disk with space", records)
 
     # Space freed in place.
     if mounted:
         chk.check(subprocess.run(["mount", "-o", "remount,size=64m", small]).returncode == 0, "remount with more space")
-    resume_in(small, "space freed, same directory")
+    resume_in(small, "space freed, same directory", records)
 finally:
     if mounted:
         subprocess.run(["umount", small])

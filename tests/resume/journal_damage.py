@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""The journal, not the HDF5 file, is the checkpoint, and only intact records count. From one
-interrupted job's journal: a record torn mid-write (truncated anywhere in its last record), a
-damaged byte in record k (everything from k on is dropped), zeros appended after the last record (a
-crash that extended the file), a journal whose header is torn (it holds nothing: start afresh), and
-an OUT.h5.partial that is garbage (never reopened) — every case resumes, keeps exactly the intact
-records, and ends identical to an uninterrupted run. Also: a second job on an output in use is
-refused (exit 2, one line, the first job unharmed), and a lock file left by a killed job blocks
-nothing."""
+"""The journal is the checkpoint, and only intact records whose chunk bytes still verify count;
+the HDF5 file is never reopened through HDF5. From one interrupted job's journal and .partial file:
+a record torn mid-write (truncated anywhere in its last record), a damaged byte in record k
+(everything from k on is dropped), zeros appended after the last record (a crash that extended the
+file), a journal whose header is torn (it holds nothing: start afresh), one chunk's bytes damaged in
+OUT.h5.partial (that chunk alone is rendered again), an OUT.h5.partial that is garbage or missing
+(every chunk is rendered again), and the leftovers of a resume interrupted while it rebuilt the
+output (.partial.new / .journal.new) — every case resumes, keeps exactly the chunks expected, and
+ends identical to an uninterrupted run. Also: a second job on an output in use is refused (exit 2,
+one line, the first job unharmed), and a lock file left by a killed job blocks nothing."""
 import os
 import random
 import re
@@ -33,6 +35,8 @@ if not chk.check(job.rc != 0 and j is not None and len(j[2]) > 2, f"no usable jo
     chk.done()
 header, nchunks, records, end, size = j
 saved = open(J, "rb").read()
+P = OUT + ".partial"
+saved_partial = open(P, "rb").read()
 print(f"interrupted journal: {len(records)} records of {nchunks} chunks, {size} bytes")
 offsets = []  # start of each record
 pos = 24 + len("".join(f"{k} = {v}\n" for k, v in header.items()).encode()) + 8
@@ -41,19 +45,25 @@ for rec in records:
     pos += 32 + rec[3] + 8
 
 
-def resume_with(journal_bytes, expect_kept, what, partial=None):
+def resume_with(journal_bytes, expect_kept, what, partial=saved_partial, extra=None, journal_name=J):
     for f in os.listdir(W):
         if f.startswith("OUT.h5"):
             os.remove(os.path.join(W, f))
     if journal_bytes is not None:
-        open(J, "wb").write(journal_bytes)
+        open(journal_name, "wb").write(journal_bytes)
     if partial is not None:
-        open(OUT + ".partial", "wb").write(partial)
+        open(P, "wb").write(partial)
+    for name, data in (extra or {}).items():
+        open(os.path.join(W, name), "wb").write(data)
     r = E.render(args, JOB + ["-o", OUT], np=2, timeout=120)
     if chk.ok_run(r, what):
         m = re.search(r"resuming: (\d+) of", r.out)
         kept = int(m.group(1)) if m else 0
         chk.check(kept == expect_kept, f"{what}: kept {kept} chunks, expected {expect_kept}")
+        dropped = re.search(r"resuming: (\d+) recorded chunk\(s\) no longer intact", r.out)
+        dropped = int(dropped.group(1)) if dropped else 0
+        want_dropped = n - expect_kept if what.startswith("partial:") else 0
+        chk.check(dropped == want_dropped, f"{what}: reported {dropped} chunks no longer intact, expected {want_dropped}")
         ok = R.same_as_reference(chk, OUT, ref, what)
         print(f"{what}: kept {kept}, {'identical' if ok else 'DIFFERENT'}")
 
@@ -68,7 +78,21 @@ damaged[offsets[k] + 32 + rng.randrange(records[k][3])] ^= 0x40
 resume_with(bytes(damaged), k, f"a flipped bit in record {k}")
 resume_with(saved + bytes(4096), n, "4096 zero bytes after the last record")
 resume_with(saved[:30], 0, "header torn")
-resume_with(saved, n, "OUT.h5.partial is garbage", partial=b"\0garbage, not HDF5" * 1000)
+# The chunks' bytes in OUT.h5.partial: one damaged, all garbage, the file gone.
+k2 = rng.randrange(n)
+off, size, _ = records[k2][4][0]
+hurt = bytearray(saved_partial)
+hurt[off + rng.randrange(size)] ^= 0x01
+resume_with(saved, n - 1, f"partial: chunk {records[k2][0]}'s bytes damaged", partial=bytes(hurt))
+resume_with(saved, 0, "partial: OUT.h5.partial is garbage", partial=b"\0garbage, not HDF5" * 1000)
+resume_with(saved, 0, "partial: OUT.h5.partial is missing", partial=None)
+# A resume interrupted while rebuilding: the new pair unfinished (dropped, the old pair counts);
+# the new file alone; the new journal alone (the file was renamed already: it is the journal).
+junk = b"\0half-built" * 500
+resume_with(saved, n, "rebuild interrupted before the renames",
+            extra={"OUT.h5.partial.new": junk, "OUT.h5.journal.new": saved[:100]})
+resume_with(saved, n, "rebuild interrupted: only the new file there", extra={"OUT.h5.partial.new": junk})
+resume_with(saved, n, "rebuild interrupted between the renames", journal_name=J + ".new")
 
 # ---- one job per output ----------------------------------------------------------------------
 for f in os.listdir(W):

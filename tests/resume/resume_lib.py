@@ -137,14 +137,16 @@ def fractal_lines(text):
 # ---- the journal (docs/FORMAT.md "The journal") -----------------------------------------------
 
 def read_journal(path):
-    """(header dict, chunk_count, [(index, hash, iterations, nbytes)], intact_end, file_size)."""
+    """(header dict, chunk_count, [(index, hash, iterations, nbytes, planes)], intact_end, file_size).
+    planes: for a version-3 record, [(offset, size, crc32)] of /counts, /smooth, /distance in
+    OUT.h5.partial (size 0: no such plane); None for versions 1 and 2 (the bytes are in the record)."""
     data = open(path, "rb").read()
     if len(data) < 24 or data[:8] != b"FRACTJNL":
         return None
     version, text_len, chunk_count = struct.unpack_from("<IIQ", data, 8)
     text = data[24:24 + text_len]
     crc, zero = struct.unpack_from("<II", data, 24 + text_len)
-    if version not in (1, 2) or crc != zlib.crc32(data[:24 + text_len]) or zero != 0:
+    if version not in (1, 2, 3) or crc != zlib.crc32(data[:24 + text_len]) or zero != 0:
         return None
     header = dict(l.split(" = ", 1) for l in text.decode().splitlines() if " = " in l)
     pos = 24 + text_len + 8
@@ -156,7 +158,12 @@ def read_journal(path):
         crc, end = struct.unpack_from("<II", data, pos + 32 + nbytes)
         if end != 0x2E444E45 or crc != zlib.crc32(data[pos:pos + 32 + nbytes]):
             break
-        records.append((index, h, it, nbytes))
+        planes = None
+        if version == 3:
+            if nbytes != 48:
+                break
+            planes = [struct.unpack_from("<QII", data, pos + 32 + 16 * i) for i in range(3)]
+        records.append((index, h, it, nbytes, planes))
         pos += 32 + nbytes + 8
     return header, chunk_count, records, pos, len(data)
 
@@ -187,7 +194,7 @@ def same_as_reference(chk, out, ref, what):
         ok &= chk.check(d.id.get_num_chunks() == n, f"{what}: {d.id.get_num_chunks()} chunks stored, expected {n}")
         ok &= chk.check(bool((f["chunks/done"][...] == 1).all()), f"{what}: /chunks/done not all 1")
         ok &= chk.check(int(f.attrs["complete"]) == 1, f"{what}: complete != 1")
-    for suffix in (".journal", ".partial", ".lock"):
+    for suffix in (".journal", ".partial", ".lock", ".journal.new", ".partial.new"):
         ok &= chk.check(not os.path.exists(out + suffix), f"{what}: {out + suffix} left behind")
     return ok
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -28,10 +29,16 @@ struct TempDir {
   fs::path path;
 };
 
-std::vector<std::uint8_t> bytes_of(std::uint64_t k) {  // a distinct payload per chunk, 10..40 bytes
-  std::vector<std::uint8_t> b(10 + k % 31);
-  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint8_t>(k * 7 + i);
-  return b;
+std::array<PlaneRef, 3> where_of(std::uint64_t k) {  // distinct references per chunk and plane
+  return {PlaneRef{k * 100003 + 4096, static_cast<std::uint32_t>(10 + k % 31), static_cast<std::uint32_t>(k * 2654435761u)},
+          PlaneRef{k * 7 + (1ull << 40), static_cast<std::uint32_t>(k), 0xdeadbeefu ^ static_cast<std::uint32_t>(k)},
+          PlaneRef{}};
+}
+
+JournalChunk record_of(std::uint64_t k) {
+  JournalChunk c{k, k * 3, k + 1};
+  c.where = where_of(k);
+  return c;
 }
 
 struct Seen {
@@ -43,19 +50,16 @@ Seen replay(Journal& j) {
   Seen s;
   j.replay([&](const JournalChunk& c) {
     s.index.push_back(c.index);
-    const auto want = bytes_of(c.index);
-    s.payloads_ok &= c.hash == c.index * 3 && c.iterations == c.index + 1 &&
-                     std::vector<std::uint8_t>(c.bytes.begin(), c.bytes.end()) == want;
+    const auto want = where_of(c.index);
+    s.payloads_ok &= c.by_reference && c.hash == c.index * 3 && c.iterations == c.index + 1 && c.where == want &&
+                     c.bytes.empty();
   });
   return s;
 }
 
 void write_records(const std::string& path, std::uint64_t n) {
   Journal j = Journal::create(path, "fractal = julia\nwidth = 8\n", 100);
-  for (std::uint64_t k = 0; k < n; ++k) {
-    const auto b = bytes_of(k);
-    j.append(JournalChunk{k, k * 3, k + 1, b});
-  }
+  for (std::uint64_t k = 0; k < n; ++k) j.append(record_of(k));
   j.sync();
 }
 
@@ -88,8 +92,7 @@ TEST(Journal, EveryTornTailIsCutOffAndAppendsContinue) {
     ASSERT_TRUE(j.has_value());
     EXPECT_EQ(replay(*j).index.size(), 4u) << "cut at " << cut;
     EXPECT_EQ(fs::file_size(p), four) << "the torn record was not cut off";
-    const auto b = bytes_of(4);
-    j->append(JournalChunk{4, 12, 5, b});
+    j->append(record_of(4));
     j->sync();
     auto again = Journal::open(p);
     const Seen s = replay(*again);
