@@ -151,6 +151,19 @@ JobOutput::JobOutput(const Config& cfg, const std::vector<FrameParams>& frames, 
       journal_ = Journal::open(journal_path_);
       if (!journal_) remove_file(journal_path_);  // its creation never completed: it holds nothing
     }
+    // A finished job's journal is deleted without waiting for the disk (finish()): after a crash
+    // it may be back, beside the OUT.h5 that replaced its .partial file. Then the job is done.
+    // (Anything else, e.g. a file of another job, is left to the usual checks below.)
+    if (journal_ && !exists(partial) && exists(output_)) {
+      try {
+        const FinishedFile done = read_finished_file(output_);
+        require_same_job(parse_identity_text(journal_->header()), id, "the journal", "");
+        require_same_job(done.identity, id, "the existing file", "");
+        journal_.reset();
+        remove_file(journal_path_);
+      } catch (const UsageError&) {
+      }
+    }
     if (journal_) {
       const auto recorded = parse_identity_text(journal_->header());
       require_same_job(recorded, id, "the interrupted job recorded in '" + journal_path_ + "'",

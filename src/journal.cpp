@@ -273,7 +273,6 @@ void Journal::sync() {
 
 void Journal::remove() {
   if (::unlink(path_.c_str()) != 0 && errno != ENOENT) fail("removing", errno);
-  sync_directory_of(path_);
   ::close(fd_);
   fd_ = -1;
 }

@@ -22,6 +22,8 @@ namespace fractal {
 
 namespace {
 
+constexpr std::uint64_t kWritebackStep = 1u << 20;  // bytes of chunks between writeback starts
+
 std::string system_reason() { return errno ? std::strerror(errno) : "HDF5 library error"; }
 
 std::string directory_of(const std::string& path) {
@@ -95,8 +97,8 @@ void check_disk_space(const Config& cfg, const ChunkLayout& layout, std::uint64_
   const std::string dir = directory_of(cfg.output);
   struct statvfs st{};
   if (!cfg.skip_disk_check && statvfs(dir.c_str(), &st) == 0) {
-    // Uncompressed size: compression usually saves several times that (the journal holds the
-    // compressed chunks a second time until the job completes), but a job that only fits if it
+    // Uncompressed size: compression usually saves several times that (a resumed job briefly
+    // holds the kept chunks twice while it copies them), but a job that only fits if it
     // compresses well should be a conscious choice (--skip-disk-check).
     // Counts, plus 4 bytes per sample for each of /smooth and /distance the job stores.
     const unsigned sample_bytes = cfg.count_bytes() + (cfg.smooth ? 4u : 0u) + (cfg.distance ? 4u : 0u);
@@ -281,6 +283,18 @@ std::array<PlaneRef, 3> OutputFile::write_chunk(std::uint64_t index, std::span<c
   hash_[index] = hash;
   iterations_[index] = iterations;
   bytes_written_ += n;
+  // Start writing the new bytes to disk now, in the background (no waiting), every few MB: the
+  // fsync that must precede the final rename then has little left to do, and the job's serial end
+  // stays short.
+  if (bytes_written_ - bytes_kicked_ >= kWritebackStep) {
+    haddr_t eoa = HADDR_UNDEF;
+    if (H5Fget_eoa(file_.get(), &eoa) >= 0 && eoa != HADDR_UNDEF && eoa > kicked_to_) {
+      (void)sync_file_range(sync_fd_, static_cast<off_t>(kicked_to_), static_cast<off_t>(eoa - kicked_to_),
+                            SYNC_FILE_RANGE_WRITE);
+      kicked_to_ = eoa;
+    }
+    bytes_kicked_ = bytes_written_;
+  }
   return where;
 }
 

@@ -82,7 +82,9 @@ class Journal {
   // Renames the file (and makes the rename durable); the object goes on with the new path.
   void rename_to(const std::string& path);
   std::uint32_t version() const { return version_; }
-  // Deletes the journal (the job is complete).
+  // Deletes the journal (the job is complete). Not made durable: a journal that reappears after a
+  // crash, next to the complete OUT.h5 and without OUT.h5.partial, is recognised as done and
+  // deleted (job_output.cpp).
   void remove();
 
  private:

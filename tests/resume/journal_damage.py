@@ -93,6 +93,15 @@ resume_with(saved, n, "rebuild interrupted before the renames",
             extra={"OUT.h5.partial.new": junk, "OUT.h5.journal.new": saved[:100]})
 resume_with(saved, n, "rebuild interrupted: only the new file there", extra={"OUT.h5.partial.new": junk})
 resume_with(saved, n, "rebuild interrupted between the renames", journal_name=J + ".new")
+# A finished job deletes its journal without waiting for the disk: after a crash the journal may
+# be back beside the complete OUT.h5 (and no .partial). The job is then complete, not re-rendered.
+before = open(OUT, "rb").read()
+open(J, "wb").write(saved)
+r = E.render(args, JOB + ["-o", OUT], np=2, timeout=120)
+if chk.ok_run(r, "journal back beside the finished file"):
+    chk.check("already complete" in r.out and not os.path.exists(J) and open(OUT, "rb").read() == before,
+              f"journal back beside the finished file: not recognised as complete\n  {r.describe()}")
+    print("journal back beside the finished file: complete, journal removed")
 
 # ---- one job per output ----------------------------------------------------------------------
 for f in os.listdir(W):
