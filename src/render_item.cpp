@@ -12,7 +12,17 @@
 namespace fractal {
 
 std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, const ChunkLayout& layout,
-                                      const WorkItem& item, const RenderSettings& s, RankStats& stats) {
+                                      const WorkItem& item, const RenderSettings& s, RankStats& stats,
+                                      const std::function<void()>& progress) {
+  // Called on the master thread only, at most every 50 us (a clock read per row otherwise).
+  double next_progress = 0;
+  auto maybe_progress = [&] {
+    if (!progress || omp_get_thread_num() != 0) return;
+    const double t = omp_get_wtime();
+    if (t < next_progress) return;
+    progress();
+    next_progress = t + 50e-6;
+  };
   const std::uint64_t nchunks = item.chunk_end - item.chunk_begin;
   const std::size_t W = layout.width;
   // Every row of the item, in order: (frame, row) and where its chunk starts.
@@ -42,6 +52,7 @@ std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, co
   const std::int64_t nrows = static_cast<std::int64_t>(rows.size());
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::int64_t r = 0; r < nrows; ++r) {
+    maybe_progress();
     const FrameParams& p = frames[rows[r].frame];
     std::uint32_t* row_counts = counts.data() + r * W;
     thread_local std::vector<double> esc_x, esc_y;  // [width]: z at escape (esc_kernel only)
@@ -69,6 +80,7 @@ std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, co
   std::vector<EncodedChunk> out(nchunks);
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::int64_t k = 0; k < static_cast<std::int64_t>(nchunks); ++k) {
+    maybe_progress();
     const std::size_t r0 = first_row[k], r1 = first_row[k + 1];
     const std::span<const std::uint32_t> c(counts.data() + r0 * W, (r1 - r0) * W);
     EncodedChunk& e = out[k];

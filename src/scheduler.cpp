@@ -8,6 +8,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -125,6 +126,26 @@ int worker(const std::vector<FrameParams>& frames, const ChunkLayout& layout, co
   const FailureHook hook(rank);
   int outstanding = 0, stop = 0;
   bool told = false;
+  std::vector<std::uint8_t> sending;  // the chunks of the last item rendered, being sent
+  MPI_Request send_req = MPI_REQUEST_NULL;
+  int progress_rc = MPI_SUCCESS;
+  const std::function<void()> progress = [&] {  // called inside render_item: must not throw
+    if (send_req == MPI_REQUEST_NULL || progress_rc != MPI_SUCCESS) return;
+    int done = 0;
+    progress_rc = MPI_Test(&send_req, &done, MPI_STATUS_IGNORE);
+  };
+  // Waits for the chunk send in flight without spinning a core (see wait_for).
+  auto complete_send = [&] {
+    check(progress_rc, "send chunks (progress)");
+    auto pause = std::chrono::microseconds(10);
+    while (send_req != MPI_REQUEST_NULL) {
+      int done = 0;
+      check(MPI_Test(&send_req, &done, MPI_STATUS_IGNORE), "send chunks");
+      if (done) break;
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(1000));
+    }
+  };
   auto receive_work = [&](std::uint64_t (&range)[2]) {
     MPI_Status st;
     wait_for(comm, 0, kTagWork, &st);
@@ -146,12 +167,16 @@ int worker(const std::vector<FrameParams>& frames, const ChunkLayout& layout, co
     check(MPI_Send(&dummy, 1, MPI_INT, 0, kTagRequest, comm), "send request");
     ++outstanding;
     hook.check(stats.items);
-    const auto chunks = render_item(frames, layout, WorkItem{range[0], range[1]}, opt.render, stats);
-    const auto buf = pack(chunks);
-    // Blocking send: rank 0 polls often, and a pending non-blocking send would only progress when
-    // this rank next enters MPI, which may be a whole item later.
-    check(MPI_Send(buf.data(), static_cast<int>(buf.size()), MPI_BYTE, 0, kTagChunks, comm), "send chunks");
+    // The previous item's chunks travel while this one renders: its send is non-blocking and
+    // render_item moves it on from time to time (the transfer of a large message needs calls
+    // into MPI on both sides, and this rank would otherwise wait for rank 0 to pick it up).
+    const auto chunks = render_item(frames, layout, WorkItem{range[0], range[1]}, opt.render, stats, progress);
+    complete_send();
+    sending = pack(chunks);
+    check(MPI_Isend(sending.data(), static_cast<int>(sending.size()), MPI_BYTE, 0, kTagChunks, comm, &send_req),
+          "send chunks");
   }
+  complete_send();
   while (outstanding > 0) {  // the replies to requests still in flight are all kStop
     std::uint64_t range[2];
     receive_work(range);

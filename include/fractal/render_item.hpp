@@ -3,6 +3,7 @@
 // cost is very uneven; the optional smooth/distance pass follows each row's kernel), then each chunk
 // encoded for the file. No MPI, no HDF5.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "fractal/frame_plan.hpp"
@@ -41,7 +42,11 @@ struct RenderSettings {
   bool smooth = false, distance = false;  // also compute and encode /smooth, /distance (extras.hpp)
 };
 
+// progress, if given, is called by the calling thread (OpenMP's master: the thread that may make MPI
+// calls) between rows and chunks, about every 50 microseconds; it must not throw. The MPI worker
+// uses it to move its previous item's chunks on to rank 0 while it renders this one.
 std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, const ChunkLayout& layout,
-                                      const WorkItem& item, const RenderSettings& settings, RankStats& stats);
+                                      const WorkItem& item, const RenderSettings& settings, RankStats& stats,
+                                      const std::function<void()>& progress = {});
 
 }  // namespace fractal
