@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -19,6 +20,7 @@ namespace fractal {
 namespace {
 
 constexpr double kFileStateInterval = 10.0;  // seconds between HDF5 /chunks state writes
+constexpr std::uint64_t kWritebackStep = 1u << 20;  // bytes of chunks between writeback starts
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -76,8 +78,10 @@ bool read_plane(int fd, const PlaneRef& ref, std::vector<std::uint8_t>& buf) {
 
 }  // namespace
 
-// Background checkpoints: fdatasync of the data file, then of the journal, on request. Only
-// system calls on descriptors that stay open as long as this object: no HDF5, no MPI.
+// Background disk work, on request: starting the writeback of the data file's newest bytes
+// (sync_file_range, so that the fsync before the final rename has little left to do: the job's
+// serial end stays short), and checkpoints (fdatasync of the data file, then of the journal).
+// Only system calls on descriptors that stay open as long as this object: no HDF5, no MPI.
 class JobOutput::Syncer {
  public:
   Syncer(int data_fd, std::string data_path, int journal_fd, std::string journal_path)
@@ -89,6 +93,14 @@ class JobOutput::Syncer {
     {
       std::lock_guard lock(m_);
       pending_ = true;
+    }
+    cv_.notify_one();
+  }
+  // Starts writing the data file up to byte `end` to disk (no waiting for it).
+  void write_back(std::uint64_t end) {
+    {
+      std::lock_guard lock(m_);
+      kick_to_ = std::max(kick_to_, end);
     }
     cv_.notify_one();
   }
@@ -112,12 +124,18 @@ class JobOutput::Syncer {
   void run() {
     std::unique_lock lock(m_);
     for (;;) {
-      cv_.wait(lock, [this] { return pending_ || stop_; });
+      cv_.wait(lock, [this] { return pending_ || stop_ || kick_to_ > kicked_to_; });
       if (stop_) return;
+      const bool sync = pending_;
+      const std::uint64_t from = kicked_to_, to = kick_to_;
       pending_ = false;
+      kicked_to_ = kick_to_;
       lock.unlock();
+      if (to > from)  // only a hint to the kernel: its failure changes nothing
+        (void)sync_file_range(data_fd_, static_cast<off_t>(from), static_cast<off_t>(to - from), SYNC_FILE_RANGE_WRITE);
       std::string error;
-      if (fdatasync(data_fd_) != 0)
+      if (!sync) {
+      } else if (fdatasync(data_fd_) != 0)
         error = "flushing '" + data_path_ + "' to disk: " + std::strerror(errno);
       else if (fdatasync(journal_fd_) != 0)
         error = "flushing the journal '" + journal_path_ + "': " + std::strerror(errno);
@@ -131,6 +149,7 @@ class JobOutput::Syncer {
   std::mutex m_;
   std::condition_variable cv_;
   bool pending_ = false, stop_ = false;
+  std::uint64_t kick_to_ = 0, kicked_to_ = 0;  // writeback asked up to, started up to
   std::string error_;
   std::thread thread_;
 };
@@ -237,6 +256,18 @@ void JobOutput::write_chunk(const EncodedChunk& c) {
   JournalChunk r{c.index, c.hash, c.iterations};
   r.where = file_->write_chunk(c.index, c.bytes, c.hash, c.iterations, c.smooth, c.distance);
   journal_->append(r);
+  if (file_->bytes_written() - bytes_kicked_ >= kWritebackStep) {
+    std::uint64_t end = 0;
+    for (const PlaneRef& p : r.where) end = std::max(end, p.offset + p.size);
+    syncer().write_back(end);
+    bytes_kicked_ = file_->bytes_written();
+  }
+}
+
+JobOutput::Syncer& JobOutput::syncer() {
+  if (!syncer_)
+    syncer_ = std::make_unique<Syncer>(file_->sync_fd(), file_->path(), journal_->fd(), journal_->path());
+  return *syncer_;
 }
 
 void JobOutput::sync_now() {
@@ -255,9 +286,7 @@ void JobOutput::checkpoint(bool file_state) {
     sync_now();
     return;
   }
-  if (!syncer_)
-    syncer_ = std::make_unique<Syncer>(file_->sync_fd(), file_->path(), journal_->fd(), journal_->path());
-  syncer_->rethrow();
+  syncer().rethrow();
   syncer_->request();
 }
 

@@ -11,11 +11,15 @@ ChunkLayout make_layout(std::uint64_t frames, std::uint32_t width, std::uint32_t
   l.width = width;
   l.height = height;
   std::uint64_t rows = strip_rows_requested;
-  if (rows == 0) {
+  const std::uint64_t row_bytes = std::uint64_t{width} * count_bytes;
+  if (rows == 0 && frames >= kWholeFrameMinFrames && row_bytes * height <= kWholeFrameMaxBytes) {
+    // An animation of small frames: one chunk per frame. Its frames are the work items anyway,
+    // and rank 0 stores half as many chunks per second of work as with 256 KiB strips.
+    rows = height;
+  } else if (rows == 0) {
     // ~256 KiB per chunk: small enough that a worker's item is a fine-grained unit of work and a
     // reader's chunk cache holds several, big enough that per-chunk overheads vanish.
     constexpr std::uint64_t kTargetBytes = 256 * 1024;
-    const std::uint64_t row_bytes = std::uint64_t{width} * count_bytes;
     rows = std::max<std::uint64_t>(1, kTargetBytes / row_bytes);
     // Even strips: same number of chunks, but no tiny last strip.
     const std::uint64_t strips = (height + rows - 1) / rows;

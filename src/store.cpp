@@ -22,8 +22,6 @@ namespace fractal {
 
 namespace {
 
-constexpr std::uint64_t kWritebackStep = 1u << 20;  // bytes of chunks between writeback starts
-
 std::string system_reason() { return errno ? std::strerror(errno) : "HDF5 library error"; }
 
 std::string directory_of(const std::string& path) {
@@ -283,18 +281,6 @@ std::array<PlaneRef, 3> OutputFile::write_chunk(std::uint64_t index, std::span<c
   hash_[index] = hash;
   iterations_[index] = iterations;
   bytes_written_ += n;
-  // Start writing the new bytes to disk now, in the background (no waiting), every few MB: the
-  // fsync that must precede the final rename then has little left to do, and the job's serial end
-  // stays short.
-  if (bytes_written_ - bytes_kicked_ >= kWritebackStep) {
-    haddr_t eoa = HADDR_UNDEF;
-    if (H5Fget_eoa(file_.get(), &eoa) >= 0 && eoa != HADDR_UNDEF && eoa > kicked_to_) {
-      (void)sync_file_range(sync_fd_, static_cast<off_t>(kicked_to_), static_cast<off_t>(eoa - kicked_to_),
-                            SYNC_FILE_RANGE_WRITE);
-      kicked_to_ = eoa;
-    }
-    bytes_kicked_ = bytes_written_;
-  }
   return where;
 }
 

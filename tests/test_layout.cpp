@@ -195,6 +195,25 @@ TEST(WorkQueue, DecompositionCoversEverythingOnce) {
   });
 }
 
+// The default chunk height: a whole frame for animations of small frames, ~256 KiB strips
+// otherwise (stills and short animations, so their few frames still split among ranks).
+TEST(Layout, DefaultStripRows) {
+  // Workload 1: 300 frames of 500x500 uint16 (500 000 bytes): one chunk per frame.
+  EXPECT_EQ(make_layout(300, 500, 500, 2, 0).strip_rows, 500u);
+  EXPECT_EQ(make_layout(300, 500, 500, 2, 0).strips_per_frame, 1u);
+  // At the limits: 64 frames of exactly 1 MiB, yes; 63 frames, or one byte-row more, no.
+  EXPECT_EQ(make_layout(64, 512, 1024, 2, 0).strips_per_frame, 1u);
+  EXPECT_EQ(make_layout(63, 512, 1024, 2, 0).strip_rows, 256u);  // 256 KiB / 1 KiB rows
+  EXPECT_EQ(make_layout(64, 512, 1025, 2, 0).strips_per_frame, 5u);
+  // The same frames as a still: ~256 KiB strips, even heights (500 rows of 1000 bytes -> 2 strips).
+  EXPECT_EQ(make_layout(1, 500, 500, 2, 0).strip_rows, 250u);
+  // Workload 2: 4096x4096 uint16, 8 KiB rows: 32-row strips; 1080p uint32 animations: strips.
+  EXPECT_EQ(make_layout(1, 4096, 4096, 2, 0).strip_rows, 32u);
+  EXPECT_GT(make_layout(600, 1920, 1080, 4, 0).strips_per_frame, 1u);
+  // A request always wins.
+  EXPECT_EQ(make_layout(300, 500, 500, 2, 100).strip_rows, 100u);
+}
+
 // More ranks than chunks, and a single-chunk job.
 TEST(WorkQueue, TinyJobs) {
   for (int ranks : {1, 4, 64}) {

@@ -78,8 +78,10 @@ class JobOutput {
   std::optional<std::uint64_t> complete_hash_;
   std::uint64_t resumed_ = 0, dropped_ = 0;
   double last_file_state_ = 0;          // steady seconds of the last HDF5 state write
+  std::uint64_t bytes_kicked_ = 0;      // bytes_written() when writeback was last started
   class Syncer;
-  std::unique_ptr<Syncer> syncer_;      // background checkpoints; declared last: stopped first
+  Syncer& syncer();                     // created at first use
+  std::unique_ptr<Syncer> syncer_;      // background disk work; declared last: stopped first
 
   void rebuild(const Config& cfg, const std::vector<FrameParams>& frames, const ChunkLayout& layout,
                const std::string& command_line, const std::string& created);

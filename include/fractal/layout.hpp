@@ -33,7 +33,12 @@ struct WorkItem {
   std::uint64_t chunk_begin = 0, chunk_end = 0;
 };
 
-// strip_rows = requested, or (0) about 256 KiB of stored counts per chunk, at most the height.
+// strip_rows = requested, or (0) by default: the whole frame for an animation of small frames (at
+// least kWholeFrameMinFrames frames of at most kWholeFrameMaxBytes of stored counts each), else
+// about 256 KiB of stored counts per chunk, at most the height. The default depends on the job's
+// parameters only (never on ranks or threads), as the file and its hashes must.
+inline constexpr std::uint64_t kWholeFrameMinFrames = 64;
+inline constexpr std::uint64_t kWholeFrameMaxBytes = 1u << 20;
 ChunkLayout make_layout(std::uint64_t frames, std::uint32_t width, std::uint32_t height,
                         unsigned count_bytes, std::uint32_t strip_rows_requested);
 ChunkRef chunk_ref(const ChunkLayout& layout, std::uint64_t chunk_index);

@@ -87,7 +87,6 @@ class OutputFile {
   std::uint64_t test_limit_ = 0;  // test hook FRACTAL_TEST_DISK_LIMIT (bytes of chunks), 0 = none
   int sync_fd_ = -1;
   std::uint64_t located_slowly_ = 0;
-  std::uint64_t bytes_kicked_ = 0, kicked_to_ = 0;  // writeback started: at bytes_written_, up to file offset
   bool finished_ = false;
 };
 

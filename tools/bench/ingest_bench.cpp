@@ -139,9 +139,9 @@ int main(int argc, char** argv) {
     }
   }
   const std::vector<Workload> workloads = {
-      {"w1", "configs/w1-julia-sweep-10s-500px.cfg", 15, {}},          // 600 chunks: every 15th
-      // The same job with one chunk per frame (--strip-rows 500) instead of two.
-      {"w1-strip500", "configs/w1-julia-sweep-10s-500px.cfg", 8, {"--strip-rows", "500"}},
+      {"w1", "configs/w1-julia-sweep-10s-500px.cfg", 8, {}},           // 300 chunks (one per frame): every 8th
+      // The same job with two chunks per frame (--strip-rows 250), the default before session 3.
+      {"w1-strip250", "configs/w1-julia-sweep-10s-500px.cfg", 15, {"--strip-rows", "250"}},
       {"w1-1080", "configs/w1-julia-spiral-60s-1080px.cfg", 401, {}},  // 9000 chunks: every 401st
       {"w2", "configs/w2-mandelbrot-seahorse-4096px.cfg", 8, {}},      // 128 chunks: every 8th
   };
