@@ -1,5 +1,6 @@
 // fractal-render: init MPI, read the config, open (or resume) the output, render, report.
 #include <mpi.h>
+#include <sched.h>
 #include <omp.h>
 
 #include <cstdio>
@@ -57,6 +58,14 @@ int agree(int status) {
 
 }  // namespace
 
+// The number of CPUs this process may run on (its affinity mask); 0 if unknown.
+static int bound_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+  return CPU_COUNT(&set);
+}
+
 int main(int argc, char** argv) {
   MpiSession mpi(argc, argv);
   install_stop_handlers();  // before any output exists: a stop request is honoured from here on
@@ -112,6 +121,14 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (status != kExitOk) return status;
+  {
+    // Each rank's threads against the cores its binding allows: more threads than cores is a
+    // launch mistake (e.g. mpirun binds each of up to 2 ranks to one core by default).
+    const int mine[2] = {omp_get_max_threads(), bound_cores()};
+    std::vector<int> all(root ? 2 * static_cast<std::size_t>(mpi.size) : 2);
+    MPI_Gather(mine, 2, MPI_INT, all.data(), 2, MPI_INT, 0, MPI_COMM_WORLD);
+    if (root) print_binding_warning(stderr, all);
+  }
   if (root) {
     print_summary(stdout, cfg, layout, kernel, mpi.size, omp_get_max_threads());
     if (out->chunks_resumed() > 0 || out->chunks_dropped() > 0)

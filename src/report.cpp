@@ -25,6 +25,26 @@ void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout,
   std::fflush(out);
 }
 
+void print_binding_warning(std::FILE* out, const std::vector<int>& threads_cores) {
+  int first = -1, count = 0;
+  for (std::size_t r = 0; 2 * r + 1 < threads_cores.size(); ++r) {
+    const int threads = threads_cores[2 * r], cores = threads_cores[2 * r + 1];
+    if (cores > 0 && threads > cores) {
+      if (first < 0) first = static_cast<int>(r);
+      ++count;
+    }
+  }
+  if (first < 0) return;
+  const int threads = threads_cores[2 * first], cores = threads_cores[2 * first + 1];
+  std::fprintf(out,
+               "fractal-render: warning: rank %d runs %d OpenMP threads on %d core(s) of its CPU binding%s, so they "
+               "share them; give each rank as many cores as threads (Open MPI: mpirun --bind-to none, or "
+               "--map-by slot:PE=%d; Slurm: --cpus-per-task=%d) or lower OMP_NUM_THREADS\n",
+               first, threads, cores,
+               count > 1 ? (" (and " + std::to_string(count - 1) + " more rank(s) alike)").c_str() : "", threads, threads);
+  std::fflush(out);
+}
+
 void print_resuming(std::FILE* out, std::uint64_t kept, std::uint64_t total, const std::string& journal,
                     std::uint64_t dropped) {
   std::fprintf(out, "  resuming: %llu of %llu chunks kept from %s; rendering the other %llu\n",

@@ -36,6 +36,7 @@ endfunction()
 
 fractal_e2e_test(invariance        invariance.py        150)  # -np 1..4 x threads 1..2 x kernels: same counts/hash
 fractal_e2e_test(many_ranks        many_ranks.py        180)  # configs/quick.cfg at -np 48 == -np 1
+fractal_e2e_test(binding           binding.py            90)  # more threads than bound cores: one warning
 fractal_e2e_test(file_layout       file_layout.py        90)  # h5dump + h5py: names, types, chunks, filters
 fractal_e2e_test(recompute         recompute.py         180)  # independent exact recompute of sampled pixels
 fractal_e2e_test(bad_input         bad_input.py         240)  # every numeric option x bad values; exit codes

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "fractal/config.hpp"
 #include "fractal/kernel.hpp"
@@ -17,6 +18,10 @@ void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout,
 void print_report(std::FILE* out, const Config& cfg, const ChunkLayout& layout, const JobResult& r,
                   std::uint64_t chunks_resumed);
 // Before rendering a resumed job: "resuming: N of M chunks kept from JOURNAL".
+// threads_cores: for each rank, its OpenMP threads and the cores its CPU binding allows (0:
+// unknown). One warning line if some rank has more threads than cores (a launch mistake: its
+// threads then share cores and the job runs at a fraction of its speed).
+void print_binding_warning(std::FILE* out, const std::vector<int>& threads_cores);
 // dropped: chunks the journal recorded whose bytes in OUT.h5.partial no longer verified.
 void print_resuming(std::FILE* out, std::uint64_t kept, std::uint64_t total, const std::string& journal,
                     std::uint64_t dropped = 0);
