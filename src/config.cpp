@@ -144,7 +144,7 @@ po::options_description make_options() {
       ("distance", flag(), "also store /distance: the exterior distance estimate, for boundary lines (multibrot family only)");
   po::options_description run("Run and storage (never change the counts)");
   run.add_options()
-      ("strip-rows", s()->value_name("N"), "rows per HDF5 chunk, 1..65536 (default: about 256 KiB per chunk)")
+      ("strip-rows", s()->value_name("N"), "rows per HDF5 chunk, 1..65536 (default: a whole frame for >= 64 frames of <= 1 MiB, else about 256 KiB per chunk)")
       ("compression-level", s()->value_name("L"), "deflate level 0..9 after shuffle (default: 1; 0 = shuffle only)")
       ("kernel", s()->value_name("NAME"), "auto | scalar | avx2 | avx512 (default: auto = best this CPU has)")
       ("no-interior-skip", flag(), "Mandelbrot: iterate points of the main cardioid and period-2 bulb too (default: skip them; the counts are the same)")

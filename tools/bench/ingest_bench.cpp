@@ -1,6 +1,7 @@
 // Rank 0's ingest rate (issue #4): how many compressed chunks per second the single writer can
-// store, through the same calls as the scheduler (JobOutput::write_chunk: a journal record and
-// OutputFile::write_chunk, i.e. H5Dwrite_chunk; a checkpoint at the scheduler's default interval),
+// store, through the same calls as the scheduler (JobOutput::write_chunk: OutputFile::write_chunk,
+// i.e. H5Dwrite_chunk, then a journal record pointing at it; a checkpoint requested at the
+// scheduler's default interval, done by JobOutput's background thread, as is the early writeback),
 // against how many chunks per second ONE rank produces on the same workload (kernel +
 // shuffle/deflate, as render_item does). The ratio is the number of ranks rank 0 can keep fed.
 // (MPI receive costs are not included: rank 0 also spends a few microseconds per message.)
@@ -192,8 +193,8 @@ int main(int argc, char** argv) {
     big.c_im_increment = 0;
     const std::vector<FrameParams> big_frames = plan_frames(big);
     const ChunkLayout big_layout = make_layout(big.frames, big.width, big.height, big.count_bytes(), big.strip_rows);
-    // Rank 0's path: JobOutput (journal record + H5Dwrite_chunk per chunk, journal fdatasync at the
-    // scheduler's checkpoint interval), then OutputFile alone, then raw HDF5 (today's format and
+    // Rank 0's path: JobOutput (H5Dwrite_chunk + journal record per chunk, background checkpoint
+    // requested at the scheduler's interval), then OutputFile alone, then raw HDF5 (today's format and
     // the v110 one). Only the writing is timed, not creating or finishing the file.
     const double ckpt_interval = RunOptions{}.checkpoint_interval_s;
     std::vector<double> full, full_cpu, file_only, raw_v18, raw_v110;

@@ -197,7 +197,7 @@ def plot(kern, whole, ingest, png):
     ax3.axhline(RANKS_FED_TARGET, color="k", ls="--", lw=1, label="target (w1)")
     ax3.set_xticks(list(xs), wl, fontsize=7)
     ax3.set_ylabel("ranks (1 core each) rank 0 can feed")
-    ax3.set_title("Rank 0 ingest / one rank's production\n(journal + HDF5 write per chunk)", fontsize=9)
+    ax3.set_title("Rank 0 ingest / one rank's production\n(HDF5 chunk write + journal record)", fontsize=9)
     ax3.set_ylim(top=max(max(fed_cpu), RANKS_FED_TARGET) * 1.15)
     ax3.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1)
     fig.suptitle(f"fractal-hpc throughput on {cpu_model()} ({os.cpu_count()} cores, shared machine)", fontsize=10)
