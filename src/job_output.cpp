@@ -134,10 +134,9 @@ class JobOutput::Syncer {
       if (to > from)  // only a hint to the kernel: its failure changes nothing
         (void)sync_file_range(data_fd_, static_cast<off_t>(from), static_cast<off_t>(to - from), SYNC_FILE_RANGE_WRITE);
       std::string error;
-      if (!sync) {
-      } else if (fdatasync(data_fd_) != 0)
+      if (sync && fdatasync(data_fd_) != 0)
         error = "flushing '" + data_path_ + "' to disk: " + std::strerror(errno);
-      else if (fdatasync(journal_fd_) != 0)
+      else if (sync && fdatasync(journal_fd_) != 0)
         error = "flushing the journal '" + journal_path_ + "': " + std::strerror(errno);
       lock.lock();
       if (!error.empty() && error_.empty()) error_ = error;
