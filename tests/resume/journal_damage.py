@@ -6,13 +6,16 @@ a record torn mid-write (truncated anywhere in its last record), a damaged byte 
 file), a journal whose header is torn (it holds nothing: start afresh), one chunk's bytes damaged in
 OUT.h5.partial (that chunk alone is rendered again), an OUT.h5.partial that is garbage or missing
 (every chunk is rendered again), and the leftovers of a resume interrupted while it rebuilt the
-output (.partial.new / .journal.new) — every case resumes, keeps exactly the chunks expected, and
+output (.partial.new / .journal.new), and a version-2 journal of the previous release (the chunks inside
+its records, no .partial) — every case resumes, keeps exactly the chunks expected, and
 ends identical to an uninterrupted run. Also: a second job on an output in use is refused (exit 2,
 one line, the first job unharmed), and a lock file left by a killed job blocks nothing."""
 import os
 import random
 import re
+import struct
 import time
+import zlib
 
 import resume_lib as R
 
@@ -93,6 +96,25 @@ resume_with(saved, n, "rebuild interrupted before the renames",
             extra={"OUT.h5.partial.new": junk, "OUT.h5.journal.new": saved[:100]})
 resume_with(saved, n, "rebuild interrupted: only the new file there", extra={"OUT.h5.partial.new": junk})
 resume_with(saved, n, "rebuild interrupted between the renames", journal_name=J + ".new")
+
+
+def version2(journal, partial):
+    """The same journal as an earlier release wrote it (version 2: each record holds the chunk's
+    planes themselves), built from the version-3 journal and the bytes it points at."""
+    text_len = struct.unpack_from("<I", journal, 12)[0]
+    head = bytearray(journal[:24 + text_len])
+    struct.pack_into("<I", head, 8, 2)
+    out = bytes(head) + struct.pack("<II", zlib.crc32(bytes(head)), 0)
+    for index, h, it, _, planes in records:
+        data = [partial[off:off + size] for off, size, _ in planes]
+        payload = struct.pack("<IIII", *(len(d) for d in data), 0) + b"".join(data)
+        rec = struct.pack("<IIQQQ", 0x4B4E4843, len(payload), index, h, it) + payload
+        out += rec + struct.pack("<II", zlib.crc32(rec), 0x2E444E45)
+    return out
+
+
+# A journal of the previous release (version 2) resumes without its .partial file.
+resume_with(version2(saved, saved_partial), n, "a version-2 journal (chunks inside), no .partial", partial=None)
 # A finished job deletes its journal without waiting for the disk: after a crash the journal may
 # be back beside the complete OUT.h5 (and no .partial). The job is then complete, not re-rendered.
 before = open(OUT, "rb").read()
