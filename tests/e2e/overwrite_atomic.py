@@ -75,12 +75,15 @@ def watch(opts, old=None, kill_after_partial=None):
     seen_partial, first_final_checked, violations, killed = None, False, [], False
     t0 = time.monotonic()
     while p.poll() is None and time.monotonic() - t0 < 120:
-        part = os.path.exists(PART)
+        # OUT.h5 first, then .partial: a new OUT.h5, once there, stays, so .partial seen after it
+        # means both existed at once. (The other order flags a rename that falls between the two
+        # looks: .partial seen just before it, OUT.h5 just after.)
         try:
             st = os.stat(OUT)
             fin_ino = st.st_ino
         except FileNotFoundError:
             fin_ino = None
+        part = os.path.exists(PART)
         new_final = fin_ino is not None and (old is None or fin_ino != old[0])
         if part and seen_partial is None:
             seen_partial = time.monotonic()
