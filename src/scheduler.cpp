@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "fractal/chunk_codec.hpp"
+#include "fractal/chunk_message.hpp"
 #include "fractal/error.hpp"
 #include "fractal/job_output.hpp"
 #include "fractal/progress.hpp"
@@ -47,11 +48,6 @@ struct FailureHook {
   std::uint64_t after = 0;
 };
 
-// nbytes: the sizes of the chunk's planes (counts, smooth, distance; 0 = plane absent).
-struct ChunkHeader {
-  std::uint64_t index, iterations, hash, nbytes[3];
-};
-
 void check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw RuntimeError(std::string("MPI call failed: ") + what);
 }
@@ -67,56 +63,6 @@ void wait_for(MPI_Comm comm, int source, int tag, MPI_Status* st) {
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(1000));
   }
-}
-
-// [n][n headers][payloads: each chunk's counts, smooth, distance planes], one message per work item.
-std::vector<std::uint8_t> pack(const std::vector<EncodedChunk>& chunks) {
-  std::size_t total = sizeof(std::uint64_t) + chunks.size() * sizeof(ChunkHeader);
-  for (const auto& c : chunks) total += c.bytes.size() + c.smooth.size() + c.distance.size();
-  std::vector<std::uint8_t> buf(total);
-  std::uint8_t* p = buf.data();
-  const std::uint64_t n = chunks.size();
-  std::memcpy(p, &n, sizeof n);
-  p += sizeof n;
-  for (const auto& c : chunks) {
-    const ChunkHeader h{c.index, c.iterations, c.hash, {c.bytes.size(), c.smooth.size(), c.distance.size()}};
-    std::memcpy(p, &h, sizeof h);
-    p += sizeof h;
-  }
-  for (const auto& c : chunks) {
-    for (const auto* plane : {&c.bytes, &c.smooth, &c.distance}) {
-      if (plane->empty()) continue;
-      std::memcpy(p, plane->data(), plane->size());
-      p += plane->size();
-    }
-  }
-  return buf;
-}
-
-std::vector<EncodedChunk> unpack(const std::vector<std::uint8_t>& buf) {
-  auto fail = [] { throw RuntimeError("malformed chunk message from a worker"); };
-  if (buf.size() < sizeof(std::uint64_t)) fail();
-  std::uint64_t n;
-  std::memcpy(&n, buf.data(), sizeof n);
-  if (n > (buf.size() - sizeof n) / sizeof(ChunkHeader)) fail();
-  std::vector<EncodedChunk> out(n);
-  const std::uint8_t* h = buf.data() + sizeof n;
-  const std::uint8_t* p = h + n * sizeof(ChunkHeader);
-  const std::uint8_t* end = buf.data() + buf.size();
-  for (std::uint64_t i = 0; i < n; ++i) {
-    ChunkHeader hd;
-    std::memcpy(&hd, h + i * sizeof hd, sizeof hd);
-    out[i].index = hd.index;
-    out[i].iterations = hd.iterations;
-    out[i].hash = hd.hash;
-    std::vector<std::uint8_t>* planes[3] = {&out[i].bytes, &out[i].smooth, &out[i].distance};
-    for (int k = 0; k < 3; ++k) {
-      if (hd.nbytes[k] > static_cast<std::uint64_t>(end - p)) fail();
-      planes[k]->assign(p, p + hd.nbytes[k]);
-      p += hd.nbytes[k];
-    }
-  }
-  return out;
 }
 
 // Renders items until rank 0 answers kStop; returns the stop signal rank 0 reported (0: complete).
@@ -172,7 +118,7 @@ int worker(const std::vector<FrameParams>& frames, const ChunkLayout& layout, co
     // into MPI on both sides, and this rank would otherwise wait for rank 0 to pick it up).
     const auto chunks = render_item(frames, layout, WorkItem{range[0], range[1]}, opt.render, stats, progress);
     complete_send();
-    sending = pack(chunks);
+    sending = pack_chunks(chunks);
     check(MPI_Isend(sending.data(), static_cast<int>(sending.size()), MPI_BYTE, 0, kTagChunks, comm, &send_req),
           "send chunks");
   }
@@ -306,7 +252,7 @@ class Coordinator {
         check(MPI_Get_count(&st, MPI_BYTE, &n), "MPI_Get_count");
         std::vector<std::uint8_t> buf(static_cast<std::size_t>(n));
         check(MPI_Recv(buf.data(), n, MPI_BYTE, src, kTagChunks, comm_, MPI_STATUS_IGNORE), "receive chunks");
-        for (const auto& c : unpack(buf)) write(c);
+        for (const auto& c : unpack_chunks(buf)) write(c);
         break;
       }
       case kTagInterrupt: {

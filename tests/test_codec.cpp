@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "fractal/chunk_codec.hpp"
+#include "fractal/chunk_message.hpp"
+#include "fractal/error.hpp"
 #include "fractal/config.hpp"
 #include "fractal/frame_plan.hpp"
 
@@ -679,6 +681,38 @@ TEST(RunsCodec, RandomizedRoundTrips) {
     EXPECT_LE(z.size(), 2 + n + 5 * (n / 65535 + 1) + 6 * (block ? n / block + 1 : 1) + 4);
   }
   libdeflate_free_decompressor(d);
+}
+
+
+// The worker -> rank 0 message (chunk_message.hpp): a round trip keeps every field and plane;
+// a message cut short anywhere, or with bytes after it, is refused.
+TEST(ChunkMessage, RoundTripAndMalformed) {
+  std::vector<EncodedChunk> chunks(3);
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    chunks[i].index = 100 + i;
+    chunks[i].iterations = 1000 * i + 7;
+    chunks[i].hash = 0x0123456789abcdefull ^ i;
+    chunks[i].bytes.assign(5 + 3 * i, static_cast<std::uint8_t>(i + 1));
+    if (i == 1) chunks[i].smooth.assign(4, 0xaa);
+    if (i == 2) chunks[i].distance.assign(9, 0x55);
+  }
+  const auto buf = pack_chunks(chunks);
+  const auto back = unpack_chunks(buf);
+  ASSERT_EQ(back.size(), chunks.size());
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    EXPECT_EQ(back[i].index, chunks[i].index);
+    EXPECT_EQ(back[i].iterations, chunks[i].iterations);
+    EXPECT_EQ(back[i].hash, chunks[i].hash);
+    EXPECT_EQ(back[i].bytes, chunks[i].bytes);
+    EXPECT_EQ(back[i].smooth, chunks[i].smooth);
+    EXPECT_EQ(back[i].distance, chunks[i].distance);
+  }
+  EXPECT_TRUE(unpack_chunks(pack_chunks({})).empty());
+  for (std::size_t cut = 0; cut < buf.size(); ++cut)
+    EXPECT_THROW(unpack_chunks(std::vector<std::uint8_t>(buf.begin(), buf.begin() + cut)), RuntimeError) << "cut at " << cut;
+  auto longer = buf;
+  longer.push_back(0);
+  EXPECT_THROW(unpack_chunks(longer), RuntimeError);
 }
 
 }  // namespace
