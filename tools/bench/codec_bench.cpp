@@ -14,21 +14,15 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "fractal/chunk_codec.hpp"
 #include "fractal/frame_plan.hpp"
 #include "fractal/kernel.hpp"
 
 using namespace fractal;
+using namespace fractal::bench;
 
 namespace {
-
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 // Renders p with the best row kernel and cuts it into shuffled uint16 chunks of strip_rows rows.
 void add_chunks(const FrameParams& p, std::uint32_t strip_rows, std::vector<std::vector<std::uint8_t>>& chunks) {

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "fractal/chunk_codec.hpp"
 #include "fractal/config.hpp"
 #include "fractal/frame_plan.hpp"
@@ -43,18 +44,10 @@
 #endif
 
 using namespace fractal;
+using namespace fractal::bench;
 
 namespace {
 
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-// CPU seconds of this process: one rank's production is timed in CPU time (what a core of its own
-// would deliver), as the machine this runs on may be shared.
-double cpu_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 // The same writes as OutputFile (H5Dwrite_chunk of pre-compressed chunks into /counts with
 // shuffle + deflate declared), without the rest of the file, with the file format's lower bound
@@ -101,19 +94,7 @@ double raw_ingest(const std::string& path, const ChunkLayout& L, unsigned count_
   return rate;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
-Config load(const std::string& root, const std::string& cfg, const std::string& out,
-            const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"ingest_bench", root + "/" + cfg, "-o", out, "--overwrite"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  return parse_config(static_cast<int>(argv.size()), argv.data()).config;
-}
 
 struct Workload {
   std::string key, config;
@@ -158,7 +139,7 @@ int main(int argc, char** argv) {
               "raw HDF5", "raw v110", "v110 fed");
   bool first = true;
   for (const Workload& w : workloads) {
-    const Config cfg = load(root, w.config, out, w.extra);
+    const Config cfg = load_config(root, w.config, out, w.extra);
     const std::vector<FrameParams> frames = plan_frames(cfg);
     const ChunkLayout layout = make_layout(cfg.frames, cfg.width, cfg.height, cfg.count_bytes(), cfg.strip_rows);
     RenderSettings settings = settings0;

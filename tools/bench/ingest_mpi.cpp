@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "fractal/chunk_message.hpp"
 #include "fractal/config.hpp"
 #include "fractal/frame_plan.hpp"
@@ -33,28 +34,14 @@
 #include "fractal/store.hpp"
 
 using namespace fractal;
+using namespace fractal::bench;
 
 namespace {
 
 constexpr int kTagChunks = 3;
 
-double cpu_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
-Config load(const std::string& root, const std::string& cfg, const std::string& out) {
-  std::vector<std::string> args = {"ingest_mpi", root + "/" + cfg, "-o", out, "--overwrite"};
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  return parse_config(static_cast<int>(argv.size()), argv.data()).config;
-}
 
 struct Workload {
   std::string key, config;
@@ -101,7 +88,7 @@ int main(int argc, char** argv) {
                 "rank 0 chunk/s", "MB/s", "ranks fed");
   bool first = true;
   for (const Workload& w : workloads) {
-    const Config cfg = load(root, w.config, out);
+    const Config cfg = load_config(root, w.config, out);
     const std::vector<FrameParams> frames = plan_frames(cfg);
     const ChunkLayout layout = make_layout(cfg.frames, cfg.width, cfg.height, cfg.count_bytes(), cfg.strip_rows);
     // Rank 1: the sample chunks and one rank's production rate (chunks per CPU-second, 1 thread).
