@@ -136,6 +136,19 @@ FrameParams boundary_view(Fractal f, Family fam, std::uint32_t d, std::uint32_t 
   return p;
 }
 
+// A 203x3 Mandelbrot-type zoom into a boundary detail of each family (slow escapes: long bursts,
+// the blocked test and its replay; rows wider than the lanes), 2000 iterations, rotated by rot.
+FrameParams zoom_view(Family fam, std::uint32_t d, double rot) {
+  FrameParams p = boundary_view(Fractal::Mandelbrot, fam, d, 203, 3, 2000);
+  const double zc[][2] = {{-1.76, -0.03}, {-0.2, 0.75}, {-0.1, 0.95}};
+  const int which = fam == Family::BurningShip ? 0 : fam == Family::Tricorn ? 1 : 2;
+  const double hw = fam == Family::Multibrot && d == 2 ? 0.01 : 0.05;
+  p.xmin = zc[which][0] - hw, p.xmax = zc[which][0] + hw;
+  p.ymin = zc[which][1] - hw / 3, p.ymax = zc[which][1] + hw / 3;
+  set_rotation(p, rot);
+  return p;
+}
+
 // (family, power) pairs: burning ship and tricorn ignore the power.
 std::vector<std::pair<Family, std::uint32_t>> all_families() {
   std::vector<std::pair<Family, std::uint32_t>> v;
@@ -330,13 +343,7 @@ TEST_P(Families, MatchScalarOnZoomsWideRowsAndBudgets) {
   // rows wider than the lanes (many refills), z0 != 0, and budgets around the counts.
   for (auto [fam, d] : all_families()) {
     for (double rot : {0.0, 237.5}) {
-      FrameParams p = boundary_view(Fractal::Mandelbrot, fam, d, 203, 3, 2000);
-      const double zc[][2] = {{-1.76, -0.03}, {-0.2, 0.75}, {-0.1, 0.95}};
-      const int which = fam == Family::BurningShip ? 0 : fam == Family::Tricorn ? 1 : 2;
-      const double hw = fam == Family::Multibrot && d == 2 ? 0.01 : 0.05;
-      p.xmin = zc[which][0] - hw, p.xmax = zc[which][0] + hw;
-      p.ymin = zc[which][1] - hw / 3, p.ymax = zc[which][1] + hw / 3;
-      set_rotation(p, rot);
+      const FrameParams p = zoom_view(fam, d, rot);
       expect_matches_scalar(p, "zoom");
       FrameParams j = boundary_view(Fractal::Julia, fam, d, 203, 3, 1000);
       set_rotation(j, rot);
@@ -650,13 +657,7 @@ TEST_P(Families, ReportTheScalarEscapeZOnZoomsBudgetsAndRadii) {
   // where blocked tests are off or orbits overflow.
   for (auto [fam, d] : all_families()) {
     for (double rot : {0.0, 237.5}) {
-      FrameParams p = boundary_view(Fractal::Mandelbrot, fam, d, 203, 3, 2000);
-      const double zc[][2] = {{-1.76, -0.03}, {-0.2, 0.75}, {-0.1, 0.95}};
-      const int which = fam == Family::BurningShip ? 0 : fam == Family::Tricorn ? 1 : 2;
-      const double hw = fam == Family::Multibrot && d == 2 ? 0.01 : 0.05;
-      p.xmin = zc[which][0] - hw, p.xmax = zc[which][0] + hw;
-      p.ymin = zc[which][1] - hw / 3, p.ymax = zc[which][1] + hw / 3;
-      set_rotation(p, rot);
+      const FrameParams p = zoom_view(fam, d, rot);
       expect_escape_z(p, k(), "zoom");
       FrameParams j = boundary_view(Fractal::Julia, fam, d, 203, 3, 1000);
       set_rotation(j, rot);
