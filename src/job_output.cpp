@@ -66,14 +66,7 @@ void settle_rebuild(const std::string& partial, const std::string& journal) {
 // recorded (the file is shorter, or the bytes differ).
 bool read_plane(int fd, const PlaneRef& ref, std::vector<std::uint8_t>& buf) {
   buf.resize(ref.size);
-  std::size_t got = 0;
-  while (got < buf.size()) {
-    const ssize_t n = pread(fd, buf.data() + got, buf.size() - got, static_cast<off_t>(ref.offset + got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    got += static_cast<std::size_t>(n);
-  }
-  return plane_crc(buf) == ref.crc;
+  return read_exactly(fd, buf.data(), buf.size(), ref.offset) && plane_crc(buf) == ref.crc;
 }
 
 }  // namespace
@@ -242,8 +235,7 @@ void JobOutput::rebuild(const Config& cfg, const std::vector<FrameParams>& frame
     fresh.append(r);
   });
   if (src >= 0) ::close(src);
-  if (fdatasync(file_->sync_fd()) != 0)
-    throw RuntimeError("flushing '" + file_->path() + "' to disk: " + std::strerror(errno));
+  file_->sync_data();
   fresh.sync();
   file_->rename_to(partial);
   fresh.rename_to(journal_path_);
@@ -271,8 +263,7 @@ JobOutput::Syncer& JobOutput::syncer() {
 
 void JobOutput::sync_now() {
   if (syncer_) syncer_->rethrow();
-  if (fdatasync(file_->sync_fd()) != 0)
-    throw RuntimeError("flushing '" + file_->path() + "' to disk: " + std::strerror(errno));
+  file_->sync_data();
   journal_->sync();
 }
 

@@ -58,19 +58,11 @@ struct RefWire {  // PlaneRef as stored
 };
 static_assert(sizeof(RefWire) * 3 == kRefBytes);
 
-// Reads exactly n bytes at offset; false at end of file (a short read), throws on an error.
+// read_exactly, throwing on an error; false at the end of the file (a short read).
 bool read_at(int fd, void* buf, std::size_t n, std::uint64_t offset, const std::string& path) {
-  auto* p = static_cast<std::uint8_t*>(buf);
-  while (n > 0) {
-    const ssize_t got = pread(fd, p, n, static_cast<off_t>(offset));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) throw RuntimeError("reading the journal '" + path + "': " + std::strerror(errno));
-    if (got == 0) return false;
-    p += got;
-    n -= static_cast<std::size_t>(got);
-    offset += static_cast<std::uint64_t>(got);
-  }
-  return true;
+  if (read_exactly(fd, buf, n, offset)) return true;
+  if (errno != 0) throw RuntimeError("reading the journal '" + path + "': " + std::strerror(errno));
+  return false;
 }
 
 // Writes all n bytes at offset; returns 0 or the errno of the failure.
@@ -91,6 +83,22 @@ int write_at(int fd, const void* buf, std::size_t n, std::uint64_t offset) {
 }  // namespace
 
 std::string journal_path(const std::string& output) { return output + ".journal"; }
+
+bool read_exactly(int fd, void* buf, std::size_t n, std::uint64_t offset) {
+  auto* p = static_cast<std::uint8_t*>(buf);
+  while (n > 0) {
+    const ssize_t got = pread(fd, p, n, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      if (got == 0) errno = 0;
+      return false;
+    }
+    p += got;
+    n -= static_cast<std::size_t>(got);
+    offset += static_cast<std::uint64_t>(got);
+  }
+  return true;
+}
 
 std::uint32_t plane_crc(std::span<const std::uint8_t> bytes) { return crc32(0, bytes.data(), bytes.size()); }
 

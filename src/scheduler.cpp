@@ -52,17 +52,25 @@ void check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw RuntimeError(std::string("MPI call failed: ") + what);
 }
 
-// Waits for a matching message without spinning a core: Open MPI's blocking receive busy-polls,
-// which would steal the CPU from the render threads sharing this core.
-void wait_for(MPI_Comm comm, int source, int tag, MPI_Status* st) {
-  int flag = 0;
+// Polls done() until it is true, sleeping between looks (20 us, doubling up to 1 ms) instead of
+// spinning a core: Open MPI's blocking calls busy-poll, which would steal the CPU from the render
+// threads sharing this core.
+template <class Done>
+void poll_until(Done done) {
   auto pause = std::chrono::microseconds(20);
-  for (;;) {
-    check(MPI_Iprobe(source, tag, comm, &flag, st), "MPI_Iprobe");
-    if (flag) return;
+  while (!done()) {
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(1000));
   }
+}
+
+// Waits for a matching message (poll_until).
+void wait_for(MPI_Comm comm, int source, int tag, MPI_Status* st) {
+  poll_until([&] {
+    int flag = 0;
+    check(MPI_Iprobe(source, tag, comm, &flag, st), "MPI_Iprobe");
+    return flag != 0;
+  });
 }
 
 // Renders items until rank 0 answers kStop; returns the stop signal rank 0 reported (0: complete).
@@ -80,17 +88,14 @@ int worker(const std::vector<FrameParams>& frames, const ChunkLayout& layout, co
     int done = 0;
     progress_rc = MPI_Test(&send_req, &done, MPI_STATUS_IGNORE);
   };
-  // Waits for the chunk send in flight without spinning a core (see wait_for).
+  // Waits for the chunk send in flight (poll_until).
   auto complete_send = [&] {
     check(progress_rc, "send chunks (progress)");
-    auto pause = std::chrono::microseconds(10);
-    while (send_req != MPI_REQUEST_NULL) {
-      int done = 0;
-      check(MPI_Test(&send_req, &done, MPI_STATUS_IGNORE), "send chunks");
-      if (done) break;
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::microseconds(1000));
-    }
+    poll_until([&] {
+      int done = 1;
+      if (send_req != MPI_REQUEST_NULL) check(MPI_Test(&send_req, &done, MPI_STATUS_IGNORE), "send chunks");
+      return done != 0;
+    });
   };
   auto receive_work = [&](std::uint64_t (&range)[2]) {
     MPI_Status st;

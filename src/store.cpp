@@ -243,11 +243,11 @@ std::array<PlaneRef, 3> OutputFile::write_chunk(std::uint64_t index, std::span<c
   hsize_t offset[3] = {r.frame, r.row_begin, 0};
   if (static_cast<bool>(smooth_) != !smooth.empty() || static_cast<bool>(distance_) != !distance.empty())
     throw RuntimeError("chunk " + std::to_string(index) + " does not carry the /smooth and /distance planes this job stores");
-  const std::string what = "writing chunk " + std::to_string(index) + " (frame " + std::to_string(r.frame) + ") to";
+  auto what = [&] { return "writing chunk " + std::to_string(index) + " (frame " + std::to_string(r.frame) + ") to"; };
   const std::uint64_t n = bytes.size() + smooth.size() + distance.size();
   if (test_limit_ && bytes_written_ + n > test_limit_) {  // as a full disk would
     errno = ENOSPC;
-    fail(what);
+    fail(what());
   }
   std::array<PlaneRef, 3> where{};
   const hid_t sets[3] = {counts_.get(), smooth_ ? smooth_.get() : H5I_INVALID_HID,
@@ -263,7 +263,7 @@ std::array<PlaneRef, 3> OutputFile::write_chunk(std::uint64_t index, std::span<c
     errno = 0;
     if (H5Fget_eoa(file_.get(), &eoa) < 0 ||
         H5Dwrite_chunk(sets[i], H5P_DEFAULT, 0, offset, planes[i].size(), planes[i].data()) < 0)
-      fail(what);
+      fail(what());
     haddr_t addr = eoa;
     if (!holds(eoa, planes[i])) {
       ++located_slowly_;
@@ -291,16 +291,13 @@ bool OutputFile::holds(std::uint64_t addr, std::span<const std::uint8_t> bytes) 
   const std::size_t n = std::min<std::size_t>(64, bytes.size());
   for (const std::size_t at : {std::size_t{0}, bytes.size() - n}) {
     std::uint8_t buf[64];
-    std::size_t got = 0;
-    while (got < n) {
-      const ssize_t r = pread(sync_fd_, buf + got, n - got, static_cast<off_t>(addr + at + got));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) return false;
-      got += static_cast<std::size_t>(r);
-    }
-    if (std::memcmp(buf, bytes.data() + at, n) != 0) return false;
+    if (!read_exactly(sync_fd_, buf, n, addr + at) || std::memcmp(buf, bytes.data() + at, n) != 0) return false;
   }
   return true;
+}
+
+void OutputFile::sync_data() {
+  if (fdatasync(sync_fd_) != 0) throw RuntimeError("flushing '" + partial_ + "' to disk: " + std::strerror(errno));
 }
 
 void OutputFile::rename_to(const std::string& path) {

@@ -22,6 +22,10 @@ namespace fractal {
 
 std::string journal_path(const std::string& output);
 
+// Reads exactly n bytes at offset: true; false at the end of the file (errno 0) or on an error
+// (errno set). EINTR is retried.
+bool read_exactly(int fd, void* buf, std::size_t n, std::uint64_t offset);
+
 // fsync of the directory holding `path`, so that a file created, renamed or removed there stays so
 // after a crash. Best effort: some file systems refuse fsync on a directory.
 void sync_directory_of(const std::string& path);

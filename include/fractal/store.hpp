@@ -60,6 +60,8 @@ class OutputFile {
   // A descriptor of the file for fdatasync only (the syncer thread of job_output.cpp may use it
   // while this object writes through HDF5); valid for the object's life.
   int sync_fd() const { return sync_fd_; }
+  // fdatasync of the file: every chunk written so far is on disk. RuntimeError naming it if not.
+  void sync_data();
   // Renames the unfinished file (durably); the object goes on with the new path.
   void rename_to(const std::string& path);
 
