@@ -23,7 +23,7 @@ extern "C" {
 #include "fractal/colour/reader.hpp"
 #include "fractal/colour/video.hpp"
 #include "fractal/error.hpp"
-#include "fractal/progress.hpp"
+#include "fractal/run/progress.hpp"
 
 using namespace fractal;
 using namespace fractal::colour;

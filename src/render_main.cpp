@@ -7,15 +7,15 @@
 #include <memory>
 #include <string>
 
-#include "fractal/config.hpp"
+#include "fractal/config/config.hpp"
 #include "fractal/error.hpp"
-#include "fractal/frame_plan.hpp"
-#include "fractal/job_output.hpp"
-#include "fractal/kernel.hpp"
-#include "fractal/layout.hpp"
-#include "fractal/report.hpp"
-#include "fractal/scheduler.hpp"
-#include "fractal/signals.hpp"
+#include "fractal/config/frame_plan.hpp"
+#include "fractal/output/job_output.hpp"
+#include "fractal/kernel/kernel.hpp"
+#include "fractal/output/layout.hpp"
+#include "fractal/run/report.hpp"
+#include "fractal/run/scheduler.hpp"
+#include "fractal/run/signals.hpp"
 
 using namespace fractal;
 

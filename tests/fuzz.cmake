@@ -17,9 +17,9 @@ set(FRACTAL_SANITIZE_FLAGS -fsanitize=address,undefined -fsanitize=float-cast-ov
 add_executable(config_fuzz fuzz/config_fuzz.cpp)
 target_link_libraries(config_fuzz PRIVATE fractal_core)
 # ... and the sanitized one, from the same sources as fractal_core's config parts.
-# Every source parse_config needs (keep in step with src/config.cpp's includes).
-set(FRACTAL_CONFIG_SOURCES ${PROJECT_SOURCE_DIR}/src/config.cpp ${PROJECT_SOURCE_DIR}/src/parse.cpp
-    ${PROJECT_SOURCE_DIR}/src/family.cpp ${PROJECT_SOURCE_DIR}/src/keyframes.cpp)
+# Every source parse_config needs (keep in step with src/config/config.cpp's includes).
+set(FRACTAL_CONFIG_SOURCES ${PROJECT_SOURCE_DIR}/src/config/config.cpp ${PROJECT_SOURCE_DIR}/src/config/parse.cpp
+    ${PROJECT_SOURCE_DIR}/src/kernel/family.cpp ${PROJECT_SOURCE_DIR}/src/config/keyframes.cpp)
 add_executable(config_fuzz_asan fuzz/config_fuzz.cpp ${FRACTAL_CONFIG_SOURCES})
 target_include_directories(config_fuzz_asan PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/generated)
 target_compile_options(config_fuzz_asan PRIVATE ${FRACTAL_SANITIZE_FLAGS})
@@ -38,7 +38,7 @@ set(FRACTAL_FUZZ_READER_SOURCES
   ${PROJECT_SOURCE_DIR}/src/colour/colormap_tables.cpp
   ${PROJECT_SOURCE_DIR}/src/colour/normalize.cpp
   ${PROJECT_SOURCE_DIR}/src/colour/image.cpp
-  ${PROJECT_SOURCE_DIR}/src/chunk_codec.cpp)
+  ${PROJECT_SOURCE_DIR}/src/output/chunk_codec.cpp)
 add_executable(hdf5_fuzz_asan fuzz/hdf5_fuzz.cpp ${FRACTAL_FUZZ_READER_SOURCES})
 target_include_directories(hdf5_fuzz_asan PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/generated
                            ${PROJECT_SOURCE_DIR}/src)

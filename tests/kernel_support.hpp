@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "fractal/kernel.hpp"
+#include "fractal/kernel/kernel.hpp"
 
 namespace fractal::test {
 

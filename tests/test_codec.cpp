@@ -27,11 +27,11 @@
 
 #include <unistd.h>
 
-#include "fractal/chunk_codec.hpp"
-#include "fractal/chunk_message.hpp"
+#include "fractal/output/chunk_codec.hpp"
+#include "fractal/run/chunk_message.hpp"
 #include "fractal/error.hpp"
-#include "fractal/config.hpp"
-#include "fractal/frame_plan.hpp"
+#include "fractal/config/config.hpp"
+#include "fractal/config/frame_plan.hpp"
 
 namespace fractal {
 namespace {

@@ -19,9 +19,9 @@
 
 #include <unistd.h>
 
-#include "fractal/config.hpp"
+#include "fractal/config/config.hpp"
 #include "fractal/error.hpp"
-#include "fractal/frame_plan.hpp"
+#include "fractal/config/frame_plan.hpp"
 
 namespace fractal {
 namespace {

@@ -12,9 +12,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "fractal/extras.hpp"
-#include "fractal/family.hpp"
-#include "fractal/kernel.hpp"
+#include "fractal/kernel/extras.hpp"
+#include "fractal/kernel/family.hpp"
+#include "fractal/kernel/kernel.hpp"
 
 namespace fractal {
 namespace {

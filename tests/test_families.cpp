@@ -16,8 +16,8 @@
 #include <tuple>
 #include <vector>
 
-#include "fractal/family.hpp"
-#include "fractal/kernel.hpp"
+#include "fractal/kernel/family.hpp"
+#include "fractal/kernel/kernel.hpp"
 #include "kernel_support.hpp"
 
 namespace fractal {

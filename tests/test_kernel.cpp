@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "fractal/error.hpp"
-#include "fractal/kernel.hpp"
+#include "fractal/kernel/kernel.hpp"
 #include "kernel_support.hpp"
 
 namespace fractal {

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "fractal/config.hpp"
-#include "fractal/family.hpp"
-#include "fractal/frame_plan.hpp"
-#include "fractal/keyframes.hpp"
+#include "fractal/config/config.hpp"
+#include "fractal/kernel/family.hpp"
+#include "fractal/config/frame_plan.hpp"
+#include "fractal/config/keyframes.hpp"
 
 namespace fractal {
 namespace {

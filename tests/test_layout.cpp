@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "fractal/layout.hpp"
+#include "fractal/output/layout.hpp"
 
 namespace fractal {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "fractal/colour/colormap.hpp"
 #include "fractal/error.hpp"
-#include "fractal/parse.hpp"
+#include "fractal/config/parse.hpp"
 
 namespace po = boost::program_options;
 

@@ -18,9 +18,9 @@
 #include <filesystem>
 #include <memory>
 
-#include "fractal/chunk_codec.hpp"
+#include "fractal/output/chunk_codec.hpp"
 #include "fractal/error.hpp"
-#include "fractal/layout.hpp"
+#include "fractal/output/layout.hpp"
 
 namespace fractal::colour {
 

@@ -38,7 +38,7 @@
 #include <typeinfo>
 #include <vector>
 
-#include "fractal/config.hpp"
+#include "fractal/config/config.hpp"
 #include "fractal/error.hpp"
 #include "fuzz_common.hpp"
 

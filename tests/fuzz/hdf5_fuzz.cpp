@@ -59,7 +59,7 @@
 
 #include <hdf5.h>
 
-#include "fractal/chunk_codec.hpp"
+#include "fractal/output/chunk_codec.hpp"
 #include "fractal/colour/colormap.hpp"
 #include "fractal/colour/image.hpp"
 #include "fractal/colour/normalize.hpp"

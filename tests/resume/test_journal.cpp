@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "fractal/error.hpp"
-#include "fractal/job_identity.hpp"
-#include "fractal/journal.hpp"
+#include "fractal/output/job_identity.hpp"
+#include "fractal/output/journal.hpp"
 
 using namespace fractal;
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "fractal/config.hpp"
+#include "fractal/config/config.hpp"
 
 namespace fractal::bench {
 

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "fractal/chunk_codec.hpp"
-#include "fractal/frame_plan.hpp"
-#include "fractal/kernel.hpp"
+#include "fractal/output/chunk_codec.hpp"
+#include "fractal/config/frame_plan.hpp"
+#include "fractal/kernel/kernel.hpp"
 
 using namespace fractal;
 using namespace fractal::bench;

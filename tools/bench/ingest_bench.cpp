@@ -28,16 +28,16 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "fractal/chunk_codec.hpp"
-#include "fractal/config.hpp"
-#include "fractal/frame_plan.hpp"
-#include "fractal/kernel.hpp"
-#include "fractal/layout.hpp"
-#include "fractal/render_item.hpp"
-#include "fractal/scheduler.hpp"
-#include "fractal/store.hpp"
-#if __has_include("fractal/job_output.hpp")
-#include "fractal/job_output.hpp"  // rank 0's output path with the resume journal
+#include "fractal/output/chunk_codec.hpp"
+#include "fractal/config/config.hpp"
+#include "fractal/config/frame_plan.hpp"
+#include "fractal/kernel/kernel.hpp"
+#include "fractal/output/layout.hpp"
+#include "fractal/run/render_item.hpp"
+#include "fractal/run/scheduler.hpp"
+#include "fractal/output/store.hpp"
+#if __has_include("fractal/output/job_output.hpp")
+#include "fractal/output/job_output.hpp"  // rank 0's output path with the resume journal
 #define FRACTAL_HAVE_JOB_OUTPUT 1
 #else
 #define FRACTAL_HAVE_JOB_OUTPUT 0

@@ -23,15 +23,15 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "fractal/chunk_message.hpp"
-#include "fractal/config.hpp"
-#include "fractal/frame_plan.hpp"
-#include "fractal/job_output.hpp"
-#include "fractal/kernel.hpp"
-#include "fractal/layout.hpp"
-#include "fractal/render_item.hpp"
-#include "fractal/scheduler.hpp"
-#include "fractal/store.hpp"
+#include "fractal/run/chunk_message.hpp"
+#include "fractal/config/config.hpp"
+#include "fractal/config/frame_plan.hpp"
+#include "fractal/output/job_output.hpp"
+#include "fractal/kernel/kernel.hpp"
+#include "fractal/output/layout.hpp"
+#include "fractal/run/render_item.hpp"
+#include "fractal/run/scheduler.hpp"
+#include "fractal/output/store.hpp"
 
 using namespace fractal;
 using namespace fractal::bench;

@@ -29,9 +29,9 @@
 #include <string>
 #include <vector>
 
-#include "fractal/config.hpp"
-#include "fractal/frame_plan.hpp"
-#include "fractal/kernel.hpp"
+#include "fractal/config/config.hpp"
+#include "fractal/config/frame_plan.hpp"
+#include "fractal/kernel/kernel.hpp"
 
 using namespace fractal;
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "fractal/h5handle.hpp"
+#include "fractal/output/h5handle.hpp"
 
 namespace fractal::colour {
 

@@ -1,0 +1,96 @@
+#pragma once
+// The job configuration: read once from a config file and the command line, validated, then const.
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fractal/kernel/family.hpp"
+#include "fractal/config/keyframes.hpp"
+
+namespace fractal {
+
+enum class Fractal { Julia, Mandelbrot };
+const char* fractal_name(Fractal f);
+
+// A view of the complex plane as bounds (DESIGN.md "Pixel to complex plane").
+struct Bounds {
+  double xmin = 0, xmax = 0, ymin = 0, ymax = 0;
+};
+
+struct Config {
+  // What to iterate.
+  Fractal fractal = Fractal::Julia;
+  Family family = Family::Multibrot;        // --family (family.hpp); multibrot with power 2 = classic
+  std::uint32_t power = 2;                  // --power: multibrot degree 2..8
+  double c_re = -0.62772, c_im = -0.42193;  // Julia parameter (frame 0 of a sweep)
+  double z0_re = 0.0, z0_im = 0.0;          // Mandelbrot start value
+  std::uint32_t max_iter = 256;
+  double escape_radius = 2.0;
+
+  // Image size in pixels (output pixels; with supersampling the stored grid is K times larger
+  // each way: sample_width/sample_height) and the first frame's view.
+  std::uint32_t width = 0, height = 0;
+  Bounds view;
+  double rotation = 0.0;            // --rotation: degrees, counter-clockwise about the view centre
+  std::uint32_t supersample = 1;    // --supersample K: K x K samples per output pixel, all stored
+  std::uint32_t sample_width() const { return width * supersample; }
+  std::uint32_t sample_height() const { return height * supersample; }
+
+  // Optional float32 datasets next to /counts (never change the counts).
+  bool smooth = false;              // --smooth: /smooth, the continuous escape value
+  bool distance = false;            // --distance: /distance, the exterior distance estimate
+  bool preview = false;             // --preview: small, low-iteration version (see config.cpp)
+
+  // Animation: frame count and fps (stored for fractal-colour).
+  std::uint64_t frames = 1;
+  double fps = 30.0;
+  double c_im_increment = 0.0;      // workload 1 sweep: c_im(f) = c_im + inc * f / (frames - 1)
+  std::optional<Bounds> end_view;   // pan/zoom: last frame's view (width interpolated geometrically)
+  double end_center_re = 0, end_center_im = 0, end_view_width = 0;  // ... as given (end_view derives from them)
+  // Keyframed path (--key, --interp*, --max-iter-growth; docs/ANIMATION.md). Empty: the sweep or
+  // pan/zoom above. Exclusive with --c-im-increment and --end-*.
+  KeyframePath path;
+  // The largest per-frame max_iter of the plan (parse_config computes it; 0 = max_iter).
+  std::uint32_t max_iter_peak = 0;
+
+  // Storage and run-time settings (do not change counts).
+  std::uint32_t strip_rows = 0;     // rows per chunk; 0 = chosen from the frame width
+  int compression_level = 1;        // deflate level 0..9 (0 = no deflate, shuffle only)
+  std::string kernel = "auto";      // auto | scalar | avx2 | avx512
+  bool skip_interior = true;        // Mandelbrot: skip provably interior points (same counts)
+  double progress_interval = 5.0;   // seconds between plain progress lines (non-terminal)
+  bool overwrite = false;
+  bool skip_disk_check = false;
+  std::string output;               // -o OUT.h5
+
+  bool print_config = false;        // --print-config: print resolved config and exit
+  std::string config_file;          // the positional CONFIG.cfg, if any
+
+  // The resolved configuration as "key = value" lines, in config-file syntax (stored in the file
+  // and printed by --print-config; feeding it back reproduces the job).
+  std::string resolved_text() const;
+
+  // Bytes per stored count: 2 when every frame's max_iter <= 65535, else 4.
+  unsigned count_bytes() const { return std::max(max_iter, max_iter_peak) <= 65535u ? 2u : 4u; }
+};
+
+// What parse_config found: a config, or a request to print help and exit 0.
+struct ParseResult {
+  Config config;
+  bool help = false;
+  std::string help_text;
+};
+
+// Parses argv (and the config file named as first positional argument). Throws UsageError with one
+// line naming the option and the value for anything invalid: unknown options, trailing junk,
+// NaN/inf/out-of-range numbers, inconsistent views, sizes that overflow.
+ParseResult parse_config(int argc, const char* const* argv);
+
+// --preview's iteration budget for a budget m: a quarter (rounded up), at least 100, at most m.
+// Applied at parse time to every budget of the job (max-iter, keyframes, growth rule), so the
+// resolved configuration of a preview reproduces the preview itself.
+std::uint32_t preview_max_iter(std::uint32_t m);
+
+}  // namespace fractal

@@ -1,0 +1,604 @@
+// Config parsing and validation. Every numeric option is read as a string and converted here with
+// strict rules (whole string, finite, in range), so "10px", "nan" and "1e309" are refused with one
+// line naming the option; Boost.ProgramOptions handles option names, config files and --help.
+#include "fractal/config/config.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "fractal/error.hpp"
+#include "fractal/config/parse.hpp"
+
+namespace po = boost::program_options;
+
+namespace fractal {
+
+const char* fractal_name(Fractal f) { return f == Fractal::Julia ? "julia" : "mandelbrot"; }
+
+namespace {
+
+constexpr double kCoordLimit = 1e6;  // |coordinate| bound: anything beyond escapes at once anyway
+
+// Alias -> canonical option name. Workload 1's names, so its users can switch unchanged.
+const std::map<std::string, std::string> kAliases = {
+    {"max-iterations", "max-iter"}, {"num-frames", "frames"},   {"framerate", "fps"},
+    {"c-imag-initial", "c-im"},     {"c-imag-increment", "c-im-increment"},
+};
+
+// Where a value came from, for messages and for "the command line wins".
+struct Value {
+  std::string text;
+  std::string source;  // "" = command line, else the config file's path
+};
+
+// Looks up canonical option `name` (or one of its aliases): the command line first, then the file.
+class Lookup {
+ public:
+  Lookup(const po::variables_map& cli, const po::variables_map& file, std::string file_name)
+      : cli_(cli), file_(file), file_name_(std::move(file_name)) {}
+
+  std::optional<Value> get(const std::string& name) const {
+    if (auto v = from(cli_, name, "")) return v;
+    return from(file_, name, file_name_);
+  }
+  bool has(const std::string& name) const { return get(name).has_value(); }
+  bool flag(const std::string& name) const {
+    auto v = get(name);
+    if (!v) return false;
+    if (v->text == "1" || v->text == "true" || v->text == "yes" || v->text == "on") return true;
+    if (v->text == "0" || v->text == "false" || v->text == "no" || v->text == "off") return false;
+    bad_value(name, "true or false", v->text);
+  }
+
+ private:
+  static std::optional<Value> from(const po::variables_map& vm, const std::string& name,
+                                   const std::string& src) {
+    std::vector<std::string> names{name};
+    for (const auto& [alias, canon] : kAliases)
+      if (canon == name) names.push_back(alias);
+    std::optional<Value> found;
+    std::string found_name;
+    for (const auto& n : names) {
+      if (!vm.count(n)) continue;
+      if (found)
+        throw UsageError("--" + n + " and --" + found_name + " are the same option; give one" +
+                         (src.empty() ? std::string() : " (in " + src + ")"));
+      found = Value{vm[n].as<std::string>(), src};
+      found_name = n;
+    }
+    return found;
+  }
+  const po::variables_map& cli_;
+  const po::variables_map& file_;
+  std::string file_name_;
+};
+
+po::options_description make_options() {
+  po::options_description gen("General");
+  auto s = [] { return po::value<std::string>(); };
+  auto flag = [] { return po::value<std::string>()->implicit_value("true")->value_name("[BOOL]"); };
+  gen.add_options()
+      ("help,h", "print this help and exit")
+      ("print-config", flag(), "print the resolved configuration (config-file syntax) and exit")
+      ("output,o", s()->value_name("OUT.h5"), "output HDF5 file (required); written as OUT.h5.partial and renamed when complete")
+      ("overwrite", flag(), "start afresh: discard an interrupted run's journal and replace an existing OUT.h5 (default: resume the same job, refuse another)");
+  po::options_description fr("Fractal");
+  fr.add_options()
+      ("fractal", s()->value_name("NAME"), "julia | mandelbrot (default: julia): which of z0 and c is the pixel")
+      ("family", s()->value_name("NAME"), "multibrot | burning-ship | tricorn: z' = f(z) + c with f = z^d, (|x|+i|y|)^2, conj(z)^2 (default: multibrot; with --power 2 the classic sets)")
+      ("power", s()->value_name("D"), "multibrot degree d in z^d + c, 2..8 (default: 2)")
+      ("c-re", s()->value_name("X"), "Julia: real part of c (default: -0.62772)")
+      ("c-im", s()->value_name("Y"), "Julia: imaginary part of c, frame 0 of a sweep (default: -0.42193); alias --c-imag-initial")
+      ("z0-re", s()->value_name("X"), "Mandelbrot: real part of z0 (default: 0)")
+      ("z0-im", s()->value_name("Y"), "Mandelbrot: imaginary part of z0 (default: 0)")
+      ("max-iter", s()->value_name("N"), "iteration budget, 1..4294967295 (default: 256); counts are uint16 when <= 65535; alias --max-iterations")
+      ("escape-radius", s()->value_name("R"), "escape when |z| > R (default: 2)");
+  po::options_description view("View and size");
+  view.add_options()
+      ("xmin", s(), "left edge of the view (with --xmax --ymin --ymax; default: julia [-1.8,1.8]^2, mandelbrot [-2,0.5]x[-1.25,1.25])")
+      ("xmax", s(), "right edge of the view")
+      ("ymin", s(), "bottom edge of the view")
+      ("ymax", s(), "top edge of the view")
+      ("center-re", s()->value_name("X"), "view centre, real part (with --center-im --view-width)")
+      ("center-im", s()->value_name("Y"), "view centre, imaginary part")
+      ("view-width", s()->value_name("W"), "view width; its height follows the image's aspect ratio")
+      ("width", s()->value_name("PX"), "image width in pixels, 1..65536 (default: 1024, or from --height and the view's aspect)")
+      ("height", s()->value_name("PX"), "image height in pixels, 1..65536 (default: from the width and the view's aspect)")
+      ("num-steps", s()->value_name("PX"), "workload 1 alias: width = height = PX")
+      ("rotation", s()->value_name("DEG"), "rotate the view counter-clockwise about its centre by DEG degrees (default: 0)")
+      ("supersample", s()->value_name("K"), "anti-aliasing: render K x K samples per pixel, 1..16, all stored (the file is K*width x K*height; fractal-colour averages them back); default 1")
+      ("preview", flag(), "quick look: at most --preview-size pixels across, a quarter of the iterations (at least 100), no supersampling")
+      ("preview-size", s()->value_name("PX"), "--preview: longest side in pixels, 16..4096 (default: 320)");
+  po::options_description anim("Animation");
+  anim.add_options()
+      ("frames", s()->value_name("N"), "number of frames, 1..1000000 (default: 1); alias --num-frames")
+      ("duration", s()->value_name("S"), "seconds of video: frames = round(S x fps); overrides --frames")
+      ("fps", s()->value_name("F"), "frames per second stored for the video (default: 30); alias --framerate")
+      ("c-im-increment", s()->value_name("D"), "Julia sweep: c_im goes linearly from --c-im to --c-im + D over the frames, both ends included (default: 0); alias --c-imag-increment")
+      ("end-center-re", s()->value_name("X"), "pan/zoom: centre of the last frame's view, real part")
+      ("end-center-im", s()->value_name("Y"), "pan/zoom: centre of the last frame's view, imaginary part")
+      ("end-view-width", s()->value_name("W"), "pan/zoom: width of the last frame's view (interpolated geometrically)")
+      ("key", po::value<std::vector<std::string>>()->value_name("\"ITEMS\""),
+       "keyframe, repeatable: \"frame=N|time=S [center=RE,IM] [width=W] [rotation=DEG] [c=RE,IM|c-polar=R,DEG] [max-iter=N]\"; "
+       "frames = last key frame + 1 unless --frames/--duration; keys given here replace the config file's (docs/ANIMATION.md)")
+      ("interp", s()->value_name("MODE"), "keyframes: linear | ease | cubic (monotone, no overshoot) for the width, rotation, c and max-iter tracks (default: cubic)")
+      ("interp-center", s()->value_name("MODE"), "keyframes: zoom | linear | ease | cubic for the centre (default: zoom: a point stays put on screen while the width changes)")
+      ("interp-width", s()->value_name("MODE"), "keyframes: linear | ease | cubic for the width, in log space (linear = constant zoom speed; default: --interp)")
+      ("interp-rotation", s()->value_name("MODE"), "keyframes: linear | ease | cubic for the rotation (default: --interp)")
+      ("interp-c", s()->value_name("MODE"), "keyframes: linear | ease | cubic for c (re, im or R, DEG; default: --interp)")
+      ("interp-max-iter", s()->value_name("MODE"), "keyframes: linear | ease | cubic for max-iter (default: --interp)")
+      ("max-iter-growth", s()->value_name("G"), "keyframes: max_iter(f) = round(max-iter + G x log10(w(0) / w(f))), G >= 0 iterations per decade of zoom (not with max-iter= keys)");
+  po::options_description extra("Optional data (float32 datasets beside /counts; off by default)");
+  extra.add_options()
+      ("smooth", flag(), "also store /smooth: the continuous (normalised) escape value, for band-free colouring (fractal-colour --norm smooth)")
+      ("distance", flag(), "also store /distance: the exterior distance estimate, for boundary lines (multibrot family only)");
+  po::options_description run("Run and storage (never change the counts)");
+  run.add_options()
+      ("strip-rows", s()->value_name("N"), "rows per HDF5 chunk, 1..65536 (default: a whole frame for >= 64 frames of <= 1 MiB, else about 256 KiB per chunk)")
+      ("compression-level", s()->value_name("L"), "deflate level 0..9 after shuffle (default: 1; 0 = shuffle only)")
+      ("kernel", s()->value_name("NAME"), "auto | scalar | avx2 | avx512 (default: auto = best this CPU has)")
+      ("no-interior-skip", flag(), "Mandelbrot: iterate points of the main cardioid and period-2 bulb too (default: skip them; the counts are the same)")
+      ("progress-interval", s()->value_name("S"), "seconds between progress lines when stdout is not a terminal (default: 5)")
+      ("skip-disk-check", flag(), "do not refuse a job whose uncompressed size exceeds the free disk space");
+  po::options_description all;
+  all.add(gen).add(fr).add(view).add(anim).add(extra).add(run);
+  // Hidden: the positional config file and workload 1's remaining aliases.
+  return all;
+}
+
+po::options_description hidden_options() {
+  po::options_description h;
+  auto s = [] { return po::value<std::string>(); };
+  h.add_options()("config", s())("max-iterations", s())("num-frames", s())("framerate", s())(
+      "c-imag-initial", s())("c-imag-increment", s());
+  return h;
+}
+
+// Shortest text that reads back as the same double.
+std::string fmt(double v) {
+  char buf[64];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, ec == std::errc() ? p : buf);
+}
+
+// Friendlier texts for Boost's exceptions; always one line naming the option.
+std::string describe(const po::error& e) {
+  std::string msg = e.what();
+  if (auto* u = dynamic_cast<const po::unknown_option*>(&e))
+    return "unknown option '" + u->get_option_name() + "' (see --help)";
+  if (auto* m = dynamic_cast<const po::multiple_occurrences*>(&e))
+    return "option '" + m->get_option_name() + "' given more than once";
+  return msg;
+}
+
+// --interp* option `name`: one of the modes, or `dflt` when not given.
+Interp interp_option(const Lookup& L, const std::string& name, Interp dflt, bool allow_zoom) {
+  auto v = L.get(name);
+  if (!v) return dflt;
+  for (Interp m : {Interp::Linear, Interp::Ease, Interp::Cubic, Interp::Zoom})
+    if (v->text == interp_name(m) && (allow_zoom || m != Interp::Zoom)) return m;
+  throw UsageError("--" + name + " must be " + (allow_zoom ? "zoom, linear, ease or cubic" : "linear, ease or cubic") +
+                   ", got '" + v->text + "'" + (v->source.empty() ? "" : " (in " + v->source + ")"));
+}
+
+// --key, --interp*, --max-iter-growth (docs/ANIMATION.md): fills c.path, adjusts c.frames, checks
+// every key, and sets c.max_iter_peak. Runs after the view, sizes, --preview and --frames/--fps.
+void parse_keyframes(Config& c, const po::variables_map& cli, const po::variables_map& file,
+                     const std::string& cfg_path, const Lookup& L, bool any_end, bool frames_given) {
+  std::vector<std::string> texts;
+  std::string src;  // where the keys came from ("" = command line)
+  if (cli.count("key")) {
+    texts = cli["key"].as<std::vector<std::string>>();
+  } else if (file.count("key")) {
+    texts = file["key"].as<std::vector<std::string>>();
+    src = cfg_path;
+  }
+  c.max_iter_peak = c.max_iter;
+  if (texts.empty()) {
+    for (const char* n : {"interp", "interp-center", "interp-width", "interp-rotation", "interp-c", "interp-max-iter",
+                          "max-iter-growth"})
+      if (L.has(n)) throw UsageError(std::string("--") + n + " applies only to a keyframed animation (--key)");
+    return;
+  }
+  const auto in_src = [&](const std::string& m) { return src.empty() ? m : m + " (in " + src + ")"; };
+  if (L.has("c-im-increment"))
+    throw UsageError(in_src("--key and --c-im-increment cannot be combined: a keyframed job takes c from its c= or c-polar= keys"));
+  if (any_end) {
+    const char* end = L.has("end-center-re") ? "end-center-re" : L.has("end-center-im") ? "end-center-im" : "end-view-width";
+    throw UsageError(in_src(std::string("--key and --") + end +
+                            " cannot be combined: a keyframed job takes its views from its center= and width= keys"));
+  }
+  KeyframePath& path = c.path;
+  std::vector<Keyframe> keys;
+  std::vector<std::optional<bool>> polar(texts.size());
+  try {
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      keys.push_back(parse_key(texts[i], c.fps, polar[i]));
+      if (keys.back().c_a && c.fractal != Fractal::Julia)
+        throw UsageError("--key '" + texts[i] + "': " + (*polar[i] ? "c-polar" : "c") +
+                         " applies only to --fractal julia (this job is " + fractal_name(c.fractal) + ")");
+    }
+    merge_keys(path, keys, polar, texts);
+  } catch (const UsageError& e) {
+    throw UsageError(in_src(e.what()));
+  }
+  path.center = interp_option(L, "interp-center", Interp::Zoom, true);
+  const Interp all = interp_option(L, "interp", Interp::Cubic, false);
+  path.width = interp_option(L, "interp-width", all, false);
+  path.rotation = interp_option(L, "interp-rotation", all, false);
+  path.c = interp_option(L, "interp-c", all, false);
+  path.max_iter = interp_option(L, "interp-max-iter", all, false);
+  if (auto v = L.get("max-iter-growth")) {
+    double g = 0;
+    try {
+      g = parse_double("max-iter-growth", v->text, 0.0, 1e9);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string(e.what()) + (v->source.empty() ? "" : " (in " + v->source + ")"));
+    }
+    if (path.has_max_iter()) {
+      std::string key;
+      for (std::size_t i = 0; i < keys.size(); ++i)
+        if (keys[i].max_iter && key.empty()) key = texts[i];
+      throw UsageError("--max-iter-growth and a --key with max-iter= cannot be combined (--key '" + key + "')");
+    }
+    path.max_iter_growth = g;
+  }
+  if (c.preview) {  // the resolved config is the preview job (preview_max_iter)
+    for (Keyframe& k : path.keys)
+      if (k.max_iter) k.max_iter = preview_max_iter(*k.max_iter);
+    if (path.max_iter_growth) *path.max_iter_growth /= 4;
+  }
+  const std::uint64_t need = path.last_frame() + 1;
+  if (frames_given) {
+    if (c.frames < need) {
+      const char* opt = L.has("duration") ? "--duration" : "--frames";
+      throw UsageError(std::string(opt) + " gives " + std::to_string(c.frames) + " frames but the last --key is at frame " +
+                       std::to_string(need - 1) + " (at least " + std::to_string(need) + " frames needed)");
+    }
+  } else {
+    c.frames = need;
+  }
+  // Every width key must resolve the sample grid around every centre the path visits (the centre
+  // keys, or the base centre): the interpolation never leaves the keys' range.
+  std::vector<std::pair<double, double>> centres;
+  for (const Keyframe& k : path.keys)
+    if (k.center_re) centres.emplace_back(*k.center_re, *k.center_im);
+  if (centres.empty()) centres.emplace_back(0.5 * (c.view.xmin + c.view.xmax), 0.5 * (c.view.ymin + c.view.ymax));
+  const std::vector<std::string> canon = path.key_texts();
+  std::vector<double> widths;
+  for (const Keyframe& k : path.keys)
+    if (k.width) widths.push_back(*k.width);
+  if (widths.empty()) widths.push_back(c.view.xmax - c.view.xmin);
+  for (std::size_t i = 0; i < path.keys.size(); ++i) {
+    const bool has_w = path.keys[i].width.has_value(), has_c = path.keys[i].center_re.has_value();
+    if (!has_w && !has_c) continue;
+    for (const double w : has_w ? std::vector<double>{*path.keys[i].width} : widths) {
+      for (const auto& [cx, cy] : has_w ? centres : std::vector<std::pair<double, double>>{{*path.keys[i].center_re, *path.keys[i].center_im}}) {
+        const double h = w * static_cast<double>(c.height) / static_cast<double>(c.width);
+        const Bounds b{cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2};
+        const double dx = (b.xmax - b.xmin) / c.sample_width(), dy = (b.ymax - b.ymin) / c.sample_height();
+        if (!(dx > 0) || !(dy > 0) || b.xmin + 0.5 * dx == b.xmin + 1.5 * dx || b.ymax - 0.5 * dy == b.ymax - 1.5 * dy)
+          throw UsageError(in_src("--key '" + canon[i] + "': width " + fmt(w) + " around centre " + fmt(cx) + "," + fmt(cy) +
+                                  " is too narrow for " + std::to_string(c.sample_width()) + "x" +
+                                  std::to_string(c.sample_height()) + " pixels in double precision (pixel centres coincide)"));
+      }
+    }
+  }
+  // The largest per-frame max_iter: the budget is a monotone function of one track (max-iter keys,
+  // or the width for the growth rule), whose extremes lie at its keys, so frame 0 and the key
+  // frames suffice.
+  const PathEvaluator eval(path, path_base(c));
+  c.max_iter_peak = eval.at(0).max_iter;
+  for (const Keyframe& k : path.keys) c.max_iter_peak = std::max(c.max_iter_peak, eval.at(k.frame).max_iter);
+}
+
+}  // namespace
+
+std::uint32_t preview_max_iter(std::uint32_t m) {
+  const std::uint32_t quarter = m / 4 + (m % 4 != 0);
+  return std::min(m, std::max<std::uint32_t>(100, quarter));
+}
+
+std::string Config::resolved_text() const {
+  std::ostringstream os;
+  os << "fractal = " << fractal_name(fractal) << "\n";
+  os << "family = " << family_name(family) << "\n";
+  if (family == Family::Multibrot) os << "power = " << power << "\n";
+  if (fractal == Fractal::Julia) {
+    os << "c-re = " << fmt(c_re) << "\nc-im = " << fmt(c_im) << "\n";
+    if (path.empty()) os << "c-im-increment = " << fmt(c_im_increment) << "\n";
+  } else {
+    os << "z0-re = " << fmt(z0_re) << "\nz0-im = " << fmt(z0_im) << "\n";
+  }
+  os << "max-iter = " << max_iter << "\nescape-radius = " << fmt(escape_radius) << "\n";
+  os << "xmin = " << fmt(view.xmin) << "\nxmax = " << fmt(view.xmax) << "\n";
+  os << "ymin = " << fmt(view.ymin) << "\nymax = " << fmt(view.ymax) << "\n";
+  os << "width = " << width << "\nheight = " << height << "\n";
+  if (rotation != 0) os << "rotation = " << fmt(rotation) << "\n";
+  if (supersample != 1) os << "supersample = " << supersample << "\n";
+  if (smooth) os << "smooth = true\n";
+  if (distance) os << "distance = true\n";
+  os << "frames = " << frames << "\nfps = " << fmt(fps) << "\n";
+  if (end_view) {
+    os << "end-center-re = " << fmt(end_center_re) << "\n";
+    os << "end-center-im = " << fmt(end_center_im) << "\n";
+    os << "end-view-width = " << fmt(end_view_width) << "\n";
+  }
+  if (!path.empty()) {
+    for (const std::string& k : path.key_texts()) os << "key = " << k << "\n";
+    os << "interp-center = " << interp_name(path.center) << "\n";
+    os << "interp-width = " << interp_name(path.width) << "\n";
+    os << "interp-rotation = " << interp_name(path.rotation) << "\n";
+    if (fractal == Fractal::Julia) os << "interp-c = " << interp_name(path.c) << "\n";
+    os << "interp-max-iter = " << interp_name(path.max_iter) << "\n";
+    if (path.max_iter_growth) os << "max-iter-growth = " << fmt(*path.max_iter_growth) << "\n";
+  }
+  if (strip_rows) os << "strip-rows = " << strip_rows << "\n";
+  os << "compression-level = " << compression_level << "\n";
+  os << "kernel = " << kernel << "\n";
+  if (!skip_interior) os << "no-interior-skip = true\n";
+  return os.str();
+}
+
+ParseResult parse_config(int argc, const char* const* argv) {
+  ParseResult result;
+  const po::options_description visible = make_options();
+  po::options_description all;
+  all.add(visible).add(hidden_options());
+  po::positional_options_description pos;
+  pos.add("config", 1);
+
+  po::variables_map cli, file;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), cli);
+  } catch (const po::too_many_positional_options_error&) {
+    throw UsageError("only one CONFIG.cfg may be given (unexpected extra argument; see --help)");
+  } catch (const po::error& e) {
+    throw UsageError(describe(e));
+  }
+  if (cli.count("help")) {
+    std::ostringstream os;
+    os << "Usage: fractal-render [CONFIG.cfg] [options] -o OUT.h5\n"
+       << "Renders escape-time fractal counts into one HDF5 file (run under mpirun or srun).\n"
+       << "Options may also be given in CONFIG.cfg as 'name = value' lines; the command line wins.\n"
+       << visible
+       << "\nExit status: 0 success (or OUT.h5 already complete), 1 runtime failure, 2 usage or configuration\n"
+       << "error, 3 interrupted by a signal (run the same command again to resume).\n";
+    result.help = true;
+    result.help_text = os.str();
+    return result;
+  }
+
+  std::string cfg_path;
+  if (cli.count("config")) {
+    cfg_path = cli["config"].as<std::string>();
+    std::ifstream in(cfg_path);
+    if (!in) throw UsageError("cannot read config file '" + cfg_path + "': " + std::strerror(errno));
+    try {
+      po::store(po::parse_config_file(in, all, /*allow_unregistered=*/false), file);
+    } catch (const po::error& e) {
+      throw UsageError(cfg_path + ": " + describe(e));
+    }
+    if (file.count("config") || file.count("help") || file.count("output"))
+      throw UsageError(cfg_path + ": 'config', 'help' and 'output' belong on the command line");
+  }
+  const Lookup L(cli, file, cfg_path);
+  Config& c = result.config;
+  c.config_file = cfg_path;
+
+  auto num = [&](const char* name, double lo, double hi, bool lo_open = false) -> std::optional<double> {
+    auto v = L.get(name);
+    if (!v) return std::nullopt;
+    try {
+      return parse_double(name, v->text, lo, hi, lo_open);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string(e.what()) + (v->source.empty() ? "" : " (in " + v->source + ")"));
+    }
+  };
+  auto integer = [&](const char* name, std::uint64_t lo, std::uint64_t hi) -> std::optional<std::uint64_t> {
+    auto v = L.get(name);
+    if (!v) return std::nullopt;
+    try {
+      return parse_uint(name, v->text, lo, hi);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string(e.what()) + (v->source.empty() ? "" : " (in " + v->source + ")"));
+    }
+  };
+  auto require_fractal = [&](const char* name, Fractal f) {
+    if (L.has(name) && c.fractal != f)
+      throw UsageError(std::string("--") + name + " applies only to --fractal " + fractal_name(f) +
+                       " (this job is " + fractal_name(c.fractal) + ")");
+  };
+
+  c.print_config = L.flag("print-config");
+  c.overwrite = L.flag("overwrite");
+  c.skip_disk_check = L.flag("skip-disk-check");
+  c.skip_interior = !L.flag("no-interior-skip");
+  if (auto v = L.get("output")) {
+    if (v->text.empty()) bad_value("output", "a file name", v->text);
+    c.output = v->text;
+  }
+
+  if (auto v = L.get("fractal")) {
+    if (v->text == "julia") c.fractal = Fractal::Julia;
+    else if (v->text == "mandelbrot") c.fractal = Fractal::Mandelbrot;
+    else bad_value("fractal", "julia or mandelbrot", v->text);
+  }
+  if (auto v = L.get("family")) {
+    if (v->text == "multibrot") c.family = Family::Multibrot;
+    else if (v->text == "burning-ship") c.family = Family::BurningShip;
+    else if (v->text == "tricorn") c.family = Family::Tricorn;
+    else bad_value("family", "multibrot, burning-ship or tricorn", v->text);
+  }
+  if (auto v = integer("power", kMinPower, kMaxPower)) {
+    if (c.family != Family::Multibrot)
+      throw UsageError(std::string("--power applies only to --family multibrot (this job is ") + family_name(c.family) + ")");
+    c.power = static_cast<std::uint32_t>(*v);
+  }
+  require_fractal("c-re", Fractal::Julia);
+  require_fractal("c-im", Fractal::Julia);
+  require_fractal("c-im-increment", Fractal::Julia);
+  require_fractal("z0-re", Fractal::Mandelbrot);
+  require_fractal("z0-im", Fractal::Mandelbrot);
+  const double L6 = kCoordLimit;
+  if (auto v = num("c-re", -L6, L6)) c.c_re = *v;
+  if (auto v = num("c-im", -L6, L6)) c.c_im = *v;
+  if (auto v = num("c-im-increment", -L6, L6)) c.c_im_increment = *v;
+  if (auto v = num("z0-re", -L6, L6)) c.z0_re = *v;
+  if (auto v = num("z0-im", -L6, L6)) c.z0_im = *v;
+  if (auto v = integer("max-iter", 1, 4294967295ull)) c.max_iter = static_cast<std::uint32_t>(*v);
+  if (auto v = num("escape-radius", 0.0, 1e150, true)) c.escape_radius = *v;
+
+  // View: bounds, or centre + width, or the fractal's default.
+  const bool any_bounds = L.has("xmin") || L.has("xmax") || L.has("ymin") || L.has("ymax");
+  const bool any_centre = L.has("center-re") || L.has("center-im") || L.has("view-width");
+  if (any_bounds && any_centre)
+    throw UsageError("give the view either as --xmin/--xmax/--ymin/--ymax or as --center-re/--center-im/--view-width, not both");
+  for (const char* n : {"xmin", "xmax", "ymin", "ymax"})
+    if (any_bounds && !L.has(n)) throw UsageError(std::string("--") + n + " is missing: a view given by bounds needs all of --xmin --xmax --ymin --ymax");
+  for (const char* n : {"center-re", "center-im", "view-width"})
+    if (any_centre && !L.has(n)) throw UsageError(std::string("--") + n + " is missing: a view given by centre needs --center-re --center-im --view-width");
+
+  // Sizes.
+  std::optional<std::uint64_t> w = integer("width", 1, 65536), h = integer("height", 1, 65536);
+  if (auto n = integer("num-steps", 1, 65536)) {
+    // The command line wins over the file; within one source the two spellings conflict.
+    const bool steps_cli = L.get("num-steps")->source.empty();
+    const bool size_cli = (L.has("width") && L.get("width")->source.empty()) ||
+                          (L.has("height") && L.get("height")->source.empty());
+    if ((w || h) && (size_cli || !steps_cli))
+      throw UsageError("--num-steps sets both --width and --height; give one or the other");
+    w = h = n;
+  }
+
+  if (any_bounds) {
+    c.view = {*num("xmin", -L6, L6), *num("xmax", -L6, L6), *num("ymin", -L6, L6), *num("ymax", -L6, L6)};
+    if (!(c.view.xmin < c.view.xmax))
+      throw UsageError("--xmin must be less than --xmax, got xmin=" + fmt(c.view.xmin) + " xmax=" + fmt(c.view.xmax));
+    if (!(c.view.ymin < c.view.ymax))
+      throw UsageError("--ymin must be less than --ymax, got ymin=" + fmt(c.view.ymin) + " ymax=" + fmt(c.view.ymax));
+  } else if (!any_centre) {
+    c.view = c.fractal == Fractal::Julia ? Bounds{-1.8, 1.8, -1.8, 1.8} : Bounds{-2.0, 0.5, -1.25, 1.25};
+  }
+  if (any_centre) {
+    const double cx = *num("center-re", -L6, L6), cy = *num("center-im", -L6, L6);
+    const double vw = *num("view-width", 0.0, 2 * L6, true);
+    if (!w) w = 1024;
+    if (!h) h = *w;
+    const double vh = vw * static_cast<double>(*h) / static_cast<double>(*w);
+    c.view = {cx - vw / 2, cx + vw / 2, cy - vh / 2, cy + vh / 2};
+    if (!(c.view.xmin < c.view.xmax) || !(c.view.ymin < c.view.ymax))
+      throw UsageError("--view-width " + fmt(vw) + " is too small to resolve around centre " + fmt(cx) + "," + fmt(cy));
+    // The bounds are what --print-config writes back: they must be valid --xmin.. values too.
+    if (std::max({std::fabs(c.view.xmin), std::fabs(c.view.xmax), std::fabs(c.view.ymin), std::fabs(c.view.ymax)}) > L6)
+      throw UsageError("--center-re " + fmt(cx) + " --center-im " + fmt(cy) + " --view-width " + fmt(vw) +
+                       " reach beyond the coordinate limit 1e6 (view [" + fmt(c.view.xmin) + ", " + fmt(c.view.xmax) +
+                       "] x [" + fmt(c.view.ymin) + ", " + fmt(c.view.ymax) + "])");
+  } else {
+    const double aspect = (c.view.ymax - c.view.ymin) / (c.view.xmax - c.view.xmin);
+    if (!w && !h) w = 1024;
+    if (!h) h = std::clamp<double>(std::llround(static_cast<double>(*w) * aspect), 1.0, 65536.0);
+    if (!w) w = std::clamp<double>(std::llround(static_cast<double>(*h) / aspect), 1.0, 65536.0);
+  }
+  c.width = static_cast<std::uint32_t>(*w);
+  c.height = static_cast<std::uint32_t>(*h);
+  if (auto v = num("rotation", -1e6, 1e6)) c.rotation = *v;
+  c.smooth = L.flag("smooth");
+  c.distance = L.flag("distance");
+  if (c.distance && c.family != Family::Multibrot)
+    throw UsageError(std::string("--distance applies only to --family multibrot (the distance estimate needs a complex derivative; this job is ") +
+                     family_name(c.family) + ")");
+  c.preview = L.flag("preview");
+  std::uint64_t preview_size = 320;
+  if (auto v = integer("preview-size", 16, 4096)) {
+    if (!c.preview) throw UsageError("--preview-size applies only with --preview");
+    preview_size = *v;
+  }
+  if (auto v = integer("supersample", 1, 16)) c.supersample = static_cast<std::uint32_t>(*v);
+  if (c.preview) {
+    // Same view and path, fewer pixels (aspect kept), no supersampling, a quarter of every
+    // iteration budget (preview_max_iter; keyframe budgets in parse_keyframes).
+    const std::uint32_t longest = std::max(c.width, c.height);
+    if (longest > preview_size) {
+      const double f = static_cast<double>(preview_size) / longest;
+      c.width = static_cast<std::uint32_t>(std::max<long long>(1, std::llround(c.width * f)));
+      c.height = static_cast<std::uint32_t>(std::max<long long>(1, std::llround(c.height * f)));
+    }
+    c.supersample = 1;
+    // A quarter of the iterations, at least 100 (never more than asked): preview_max_iter.
+    c.max_iter = preview_max_iter(c.max_iter);
+  }
+  if (std::uint64_t{c.width} * c.supersample > 65536 || std::uint64_t{c.height} * c.supersample > 65536)
+    throw UsageError("--supersample " + std::to_string(c.supersample) + " makes the stored grid " +
+                     std::to_string(std::uint64_t{c.width} * c.supersample) + "x" +
+                     std::to_string(std::uint64_t{c.height} * c.supersample) + " samples; at most 65536 each way");
+  // Every pixel (sample) centre must be a distinct, finite point (DESIGN.md pixel mapping).
+  const double dx = (c.view.xmax - c.view.xmin) / c.sample_width(), dy = (c.view.ymax - c.view.ymin) / c.sample_height();
+  if (!(dx > 0) || !(dy > 0) || c.view.xmin + 0.5 * dx == c.view.xmin + 1.5 * dx ||
+      c.view.ymax - 0.5 * dy == c.view.ymax - 1.5 * dy)
+    throw UsageError("the view is too narrow for " + std::to_string(c.sample_width()) + "x" + std::to_string(c.sample_height()) +
+                     " pixels in double precision (pixel centres coincide)");
+
+  // Animation.
+  if (auto f = num("fps", 0.0, 1000.0, true)) c.fps = *f;
+  const bool frames_given = L.has("frames") || L.has("duration");
+  if (auto n = integer("frames", 1, 1000000)) c.frames = *n;
+  if (auto d = num("duration", 0.0, 1e7, true)) {
+    const double n = std::round(*d * c.fps);
+    if (!(n >= 1 && n <= 1e6))
+      throw UsageError("--duration " + fmt(*d) + " at " + fmt(c.fps) + " fps gives " + fmt(n) +
+                       " frames; must be 1..1000000");
+    c.frames = static_cast<std::uint64_t>(n);
+  }
+  const bool any_end = L.has("end-center-re") || L.has("end-center-im") || L.has("end-view-width");
+  if (any_end) {
+    for (const char* n : {"end-center-re", "end-center-im", "end-view-width"})
+      if (!L.has(n)) throw UsageError(std::string("--") + n + " is missing: a pan/zoom needs --end-center-re --end-center-im --end-view-width");
+    const double cx = *num("end-center-re", -L6, L6), cy = *num("end-center-im", -L6, L6);
+    const double vw = *num("end-view-width", 0.0, 2 * L6, true);
+    const double aspect = (c.view.ymax - c.view.ymin) / (c.view.xmax - c.view.xmin);
+    const double vh = vw * aspect;
+    c.end_view = Bounds{cx - vw / 2, cx + vw / 2, cy - vh / 2, cy + vh / 2};
+    c.end_center_re = cx;
+    c.end_center_im = cy;
+    c.end_view_width = vw;
+    const double edx = vw / c.sample_width();
+    if (!(c.end_view->xmin < c.end_view->xmax) || cx - vw / 2 + 0.5 * edx == cx - vw / 2 + 1.5 * edx)
+      throw UsageError("--end-view-width " + fmt(vw) + " is too narrow for " + std::to_string(c.width) + " pixels in double precision");
+  }
+
+  parse_keyframes(c, cli, file, cfg_path, L, any_end, frames_given);
+
+  // Run settings.
+  if (auto v = integer("strip-rows", 1, 65536)) c.strip_rows = static_cast<std::uint32_t>(*v);
+  if (auto v = integer("compression-level", 0, 9)) c.compression_level = static_cast<int>(*v);
+  if (auto v = num("progress-interval", 0.0, 86400.0, true)) c.progress_interval = *v;
+  if (auto v = L.get("kernel")) {
+    if (v->text != "auto" && v->text != "scalar" && v->text != "avx2" && v->text != "avx512")
+      bad_value("kernel", "auto, scalar, avx2 or avx512", v->text);
+    c.kernel = v->text;
+  }
+
+  // Sizes: frames x width x height x bytes cannot overflow 64 bits within the limits above
+  // (1e6 x 65536^2 x 4 < 2^64); one frame of counts must fit in this node's memory.
+  const std::uint64_t frame_bytes = std::uint64_t{c.sample_width()} * c.sample_height() * c.count_bytes();
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages > 0 && page > 0 && frame_bytes > static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page))
+    throw UsageError("--width " + std::to_string(c.width) + " x --height " + std::to_string(c.height) +
+                     (c.supersample > 1 ? " x --supersample^2 " + std::to_string(c.supersample * c.supersample) : std::string()) +
+                     ": one frame of counts (" + std::to_string(frame_bytes) + " bytes) exceeds this node's memory");
+  if (!c.print_config && c.output.empty()) throw UsageError("--output (-o OUT.h5) is required");
+  return result;
+}
+
+}  // namespace fractal
