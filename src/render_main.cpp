@@ -16,6 +16,9 @@
 #include "fractal/run/report.hpp"
 #include "fractal/run/scheduler.hpp"
 #include "fractal/run/signals.hpp"
+#include "fractal/run/deep_setup.hpp"
+#include "fractal/deep/deep_job.hpp"
+#include "fractal/deep/reference_file.hpp"
 
 using namespace fractal;
 
@@ -103,7 +106,7 @@ int main(int argc, char** argv) {
   // 2. Output: rank 0 locks it and decides: afresh, resume from the journal, already complete, or
   //    refused (parameters differ from what the journal or the file recorded); everyone learns it.
   std::unique_ptr<JobOutput> out;
-  const std::vector<FrameParams> frames = plan_frames(cfg);  // on the sample grid, as the layout
+  std::vector<FrameParams> frames = plan_frames(cfg);  // on the sample grid, as the layout
   int status = kExitOk;
   if (root) {
     try {
@@ -135,7 +138,22 @@ int main(int argc, char** argv) {
       print_resuming(stdout, out->chunks_resumed(), layout.chunk_count(), out->journal_path(), out->chunks_dropped());
   }
 
-  // 3. Render. A failure here is local to one rank: it names itself and ends the whole job.
+  // 3. Deep jobs: the reference orbits, on rank 0 (read back on resume, else computed in MPFR),
+  //    then broadcast; every perturbation frame is linked to them.
+  deep::DeepJob deep_job = deep::plan_deep(cfg, frames);
+  if (deep_job.active()) {
+    try {
+      const ReferenceTiming t = setup_references(deep_job, out.get(), cfg.progress_interval, stdout, MPI_COMM_WORLD);
+      if (root) print_reference(stdout, deep_job, t, deep::reference_path(cfg.output));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fractal-render: rank %d: error: %s\n", mpi.rank, e.what());
+      std::fflush(stderr);
+      MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
+    }
+    deep_job.attach(frames);
+  }
+
+  // 4. Render. A failure here is local to one rank: it names itself and ends the whole job.
   JobResult result;
   try {
     RunOptions opt;
@@ -149,7 +167,7 @@ int main(int argc, char** argv) {
     MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
   }
 
-  // 4. Report: interrupted (resumable, exit 3) or done.
+  // 5. Report: interrupted (resumable, exit 3) or done.
   if (result.stop_signal) {
     if (root) print_interrupted(stderr, result.stop_signal, result.chunks_done, result.chunk_count, out->journal_path());
     return kExitInterrupted;

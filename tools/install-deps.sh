@@ -16,10 +16,12 @@ PACKAGES=(
   libboost-program-options-dev
   # fractal-colour: PNG and the FFmpeg libraries (ffprobe for tests)
   libpng-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
+  # deep zoom: arbitrary-precision reference orbits (MPFR, with GMP)
+  libmpfr-dev libgmp-dev
   # tests
   googletest libgtest-dev
   # Python readers used by tests and tools (Debian's, at /usr/bin/python3)
-  python3 python3-numpy python3-h5py python3-matplotlib
+  python3 python3-numpy python3-h5py python3-matplotlib python3-gmpy2 python3-mpmath
   # tests: a real one-node Slurm for jobs/slurm/ (tests/slurm), network namespaces (tests/multihost)
   slurmctld slurmd slurm-client munge iproute2
 )

@@ -341,8 +341,8 @@ void CountsReader::open(const std::string& path) {
   beat();
   if (ck.attr_string(f, "format") != "fractal-hpc") ck.fail("not a fractal-hpc file (attribute format differs)");
   in.format_version = ck.attr_number<std::int32_t>(f, "format_version", H5T_NATIVE_INT32);
-  if (in.format_version != 1 && in.format_version != 2)
-    ck.fail("format_version " + std::to_string(in.format_version) + " is not supported (this reader knows 1 and 2)");
+  if (in.format_version < 1 || in.format_version > 3)
+    ck.fail("format_version " + std::to_string(in.format_version) + " is not supported (this reader knows 1 to 3)");
   in.complete = ck.attr_number<std::int32_t>(f, "complete", H5T_NATIVE_INT32) == 1;
   in.created = ck.attr_string(f, "created", false);
   in.software_version = ck.attr_string(f, "software_version", false);

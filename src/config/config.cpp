@@ -18,12 +18,19 @@
 
 #include "fractal/error.hpp"
 #include "fractal/config/parse.hpp"
+#include "fractal/config/decimal.hpp"
+#include "fractal/config/location.hpp"
+#include "fractal/deep/deep_job.hpp"
+#include "fractal/deep/reference.hpp"
 
 namespace po = boost::program_options;
 
 namespace fractal {
 
 const char* fractal_name(Fractal f) { return f == Fractal::Julia ? "julia" : "mandelbrot"; }
+const char* precision_name(Precision p) {
+  return p == Precision::Auto ? "auto" : p == Precision::Double ? "double" : "perturbation";
+}
 
 namespace {
 
@@ -109,9 +116,12 @@ po::options_description make_options() {
       ("xmax", s(), "right edge of the view")
       ("ymin", s(), "bottom edge of the view")
       ("ymax", s(), "top edge of the view")
-      ("center-re", s()->value_name("X"), "view centre, real part (with --center-im --view-width)")
+      ("center-re", s()->value_name("X"), "view centre, real part, a decimal of any length (with --center-im and --view-width or --zoom)")
       ("center-im", s()->value_name("Y"), "view centre, imaginary part")
-      ("view-width", s()->value_name("W"), "view width; its height follows the image's aspect ratio")
+      ("view-width", s()->value_name("W"), "view width, any decimal (3.2e-5000); its height follows the image's aspect ratio")
+      ("zoom", s()->value_name("Z"), "instead of --view-width: Kalles Fraktaler's zoom, the view's HEIGHT is 4 / Z (any decimal: 1e1086)")
+      ("location", s()->value_name("FILE"), "centre, zoom and iterations from a Kalles Fraktaler .kfr or Fraktaler-3 .toml file (options given here win)")
+      ("precision", s()->value_name("MODE"), "auto | double | perturbation (default: auto: perturbation from an MPFR reference orbit when a pixel is finer than 2^-36 of the centre's magnitude)")
       ("width", s()->value_name("PX"), "image width in pixels, 1..65536 (default: 1024, or from --height and the view's aspect)")
       ("height", s()->value_name("PX"), "image height in pixels, 1..65536 (default: from the width and the view's aspect)")
       ("num-steps", s()->value_name("PX"), "workload 1 alias: width = height = PX")
@@ -169,6 +179,16 @@ std::string fmt(double v) {
   char buf[64];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, ec == std::errc() ? p : buf);
+}
+
+// The text of a number option that parsed as the double v: the text itself when it is a plain
+// decimal (deep zoom uses it at full length), else v's shortest round-trip text.
+std::string decimal_or(const std::string& text, double v) {
+  try {
+    return check_decimal("value", text);
+  } catch (const UsageError&) {
+    return fmt(v);
+  }
 }
 
 // Friendlier texts for Boost's exceptions; always one line naming the option.
@@ -302,6 +322,30 @@ void parse_keyframes(Config& c, const po::variables_map& cli, const po::variable
   for (const Keyframe& k : path.keys) c.max_iter_peak = std::max(c.max_iter_peak, eval.at(k.frame).max_iter);
 }
 
+// What perturbation frames support (docs/FORMAT.md "Deep zoom"), and whether the reference orbits
+// fit in memory: checked before anything is allocated.
+void check_deep(const Config& c) {
+  const std::string why = "this view needs perturbation (pixel spacing 2^" + std::to_string(c.pixel_spacing.e) + ")";
+  if (c.family != Family::Multibrot || c.power != 2)
+    throw UsageError(std::string("--family ") + family_name(c.family) + (c.family == Family::Multibrot ? " --power " + std::to_string(c.power) : "") +
+                     " has no deep-zoom kernel; " + why + ", available for --family multibrot --power 2");
+  if (c.fractal == Fractal::Mandelbrot && (c.z0_re != 0 || c.z0_im != 0))
+    throw UsageError("--z0-re/--z0-im must be 0 for a deep view (" + why + "; rebasing restarts the orbit at z0 = 0)");
+  if (!c.path.empty() || c.end_view || c.c_im_increment != 0)
+    throw UsageError(std::string(!c.path.empty() ? "--key" : c.end_view ? "--end-center-re/--end-center-im/--end-view-width" : "--c-im-increment") +
+                     ": deep views are stills for now (" + why + "); animated deep zooms are not supported yet");
+  if (c.distance)
+    throw UsageError("--distance is not available for deep views yet (" + why + "); --smooth is");
+  const std::uint64_t orbits = c.fractal == Fractal::Julia ? 2 : 1;
+  const std::uint64_t bytes = orbits * deep::reference_bytes(c.max_iter);
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  const std::uint64_t mem = pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) : 0;
+  if (mem && bytes > mem / 2)
+    throw UsageError("--max-iter " + std::to_string(c.max_iter) + " needs " + std::to_string(orbits) + " reference orbit" +
+                     (orbits > 1 ? "s" : "") + " of " + std::to_string(bytes >> 20) + " MiB in all (16 bytes per iteration per rank), " +
+                     "more than half this node's memory (" + std::to_string(mem >> 20) + " MiB)");
+}
+
 }  // namespace
 
 std::uint32_t preview_max_iter(std::uint32_t m) {
@@ -315,14 +359,22 @@ std::string Config::resolved_text() const {
   os << "family = " << family_name(family) << "\n";
   if (family == Family::Multibrot) os << "power = " << power << "\n";
   if (fractal == Fractal::Julia) {
-    os << "c-re = " << fmt(c_re) << "\nc-im = " << fmt(c_im) << "\n";
+    if (perturbation()) os << "c-re = " << c_re_text << "\nc-im = " << c_im_text << "\n";
+    else os << "c-re = " << fmt(c_re) << "\nc-im = " << fmt(c_im) << "\n";
     if (path.empty()) os << "c-im-increment = " << fmt(c_im_increment) << "\n";
   } else {
     os << "z0-re = " << fmt(z0_re) << "\nz0-im = " << fmt(z0_im) << "\n";
   }
   os << "max-iter = " << max_iter << "\nescape-radius = " << fmt(escape_radius) << "\n";
-  os << "xmin = " << fmt(view.xmin) << "\nxmax = " << fmt(view.xmax) << "\n";
-  os << "ymin = " << fmt(view.ymin) << "\nymax = " << fmt(view.ymax) << "\n";
+  if (perturbation()) {  // the texts exactly as given: no double could hold them
+    os << "center-re = " << center_re_text << "\ncenter-im = " << center_im_text << "\n";
+    if (!zoom_text.empty()) os << "zoom = " << zoom_text << "\n";
+    else os << "view-width = " << view_width_text << "\n";
+  } else {
+    os << "xmin = " << fmt(view.xmin) << "\nxmax = " << fmt(view.xmax) << "\n";
+    os << "ymin = " << fmt(view.ymin) << "\nymax = " << fmt(view.ymax) << "\n";
+  }
+  if (precision != Precision::Auto) os << "precision = " << precision_name(precision) << "\n";
   os << "width = " << width << "\nheight = " << height << "\n";
   if (rotation != 0) os << "rotation = " << fmt(rotation) << "\n";
   if (supersample != 1) os << "supersample = " << supersample << "\n";
@@ -429,6 +481,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
     c.output = v->text;
   }
 
+  if (!L.has("fractal") && L.has("location")) c.fractal = Fractal::Mandelbrot;  // location files are Mandelbrot views
   if (auto v = L.get("fractal")) {
     if (v->text == "julia") c.fractal = Fractal::Julia;
     else if (v->text == "mandelbrot") c.fractal = Fractal::Mandelbrot;
@@ -451,23 +504,45 @@ ParseResult parse_config(int argc, const char* const* argv) {
   require_fractal("z0-re", Fractal::Mandelbrot);
   require_fractal("z0-im", Fractal::Mandelbrot);
   const double L6 = kCoordLimit;
-  if (auto v = num("c-re", -L6, L6)) c.c_re = *v;
-  if (auto v = num("c-im", -L6, L6)) c.c_im = *v;
+  if (auto v = num("c-re", -L6, L6)) {
+    c.c_re = *v;
+    c.c_re_text = decimal_or(L.get("c-re")->text, *v);
+  }
+  if (auto v = num("c-im", -L6, L6)) {
+    c.c_im = *v;
+    c.c_im_text = decimal_or(L.get("c-im")->text, *v);
+  }
   if (auto v = num("c-im-increment", -L6, L6)) c.c_im_increment = *v;
   if (auto v = num("z0-re", -L6, L6)) c.z0_re = *v;
   if (auto v = num("z0-im", -L6, L6)) c.z0_im = *v;
+  // --location FILE: the centre, zoom and iterations of a .kfr / .toml file, below every option.
+  std::optional<Location> loc;
+  if (auto v = L.get("location")) {
+    try {
+      loc = read_location_file(v->text);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string(e.what()) + (v->source.empty() ? "" : " (in " + v->source + ")"));
+    }
+  }
   if (auto v = integer("max-iter", 1, 4294967295ull)) c.max_iter = static_cast<std::uint32_t>(*v);
+  else if (loc && loc->iterations) c.max_iter = *loc->iterations;
   if (auto v = num("escape-radius", 0.0, 1e150, true)) c.escape_radius = *v;
 
   // View: bounds, or centre + width, or the fractal's default.
   const bool any_bounds = L.has("xmin") || L.has("xmax") || L.has("ymin") || L.has("ymax");
-  const bool any_centre = L.has("center-re") || L.has("center-im") || L.has("view-width");
+  const bool any_centre = L.has("center-re") || L.has("center-im") || L.has("view-width") || L.has("zoom") || loc;
   if (any_bounds && any_centre)
-    throw UsageError("give the view either as --xmin/--xmax/--ymin/--ymax or as --center-re/--center-im/--view-width, not both");
+    throw UsageError(std::string("give the view either as --xmin/--xmax/--ymin/--ymax or as --center-re/--center-im/--view-width (or --zoom") +
+                     (loc ? ", or --location" : "") + "), not both");
   for (const char* n : {"xmin", "xmax", "ymin", "ymax"})
     if (any_bounds && !L.has(n)) throw UsageError(std::string("--") + n + " is missing: a view given by bounds needs all of --xmin --xmax --ymin --ymax");
-  for (const char* n : {"center-re", "center-im", "view-width"})
-    if (any_centre && !L.has(n)) throw UsageError(std::string("--") + n + " is missing: a view given by centre needs --center-re --center-im --view-width");
+  if (L.has("view-width") && L.has("zoom")) throw UsageError("give --view-width or --zoom, not both");
+  if (any_centre && !loc) {
+    for (const char* n : {"center-re", "center-im"})
+      if (!L.has(n)) throw UsageError(std::string("--") + n + " is missing: a view given by centre needs --center-re --center-im --view-width (or --zoom)");
+    if (!L.has("view-width") && !L.has("zoom"))
+      throw UsageError("--view-width is missing: a view given by centre needs --center-re --center-im --view-width (or --zoom)");
+  }
 
   // Sizes.
   std::optional<std::uint64_t> w = integer("width", 1, 65536), h = integer("height", 1, 65536);
@@ -491,15 +566,58 @@ ParseResult parse_config(int argc, const char* const* argv) {
     c.view = c.fractal == Fractal::Julia ? Bounds{-1.8, 1.8, -1.8, 1.8} : Bounds{-2.0, 0.5, -1.25, 1.25};
   }
   if (any_centre) {
-    const double cx = *num("center-re", -L6, L6), cy = *num("center-im", -L6, L6);
-    const double vw = *num("view-width", 0.0, 2 * L6, true);
+    // The centre and width as text (deep zoom: any length, any exponent), and as doubles for the
+    // double path and the stored bounds. Each option wins over --location's value.
+    auto text_of = [&](const char* name, const std::string* from_loc) -> std::string {
+      if (auto v = L.get(name)) {
+        try {
+          return check_decimal(std::string("--") + name, v->text);
+        } catch (const UsageError& e) {
+          throw UsageError(std::string(e.what()) + (v->source.empty() ? "" : " (in " + v->source + ")"));
+        }
+      }
+      return from_loc ? *from_loc : std::string();
+    };
+    c.center_re_text = text_of("center-re", loc ? &loc->re : nullptr);
+    c.center_im_text = text_of("center-im", loc ? &loc->im : nullptr);
+    const bool width_given = L.has("view-width");
+    c.zoom_text = width_given ? "" : text_of("zoom", loc ? &loc->zoom : nullptr);
+    const double cx = L.has("center-re") ? *num("center-re", -L6, L6) : std::strtod(c.center_re_text.c_str(), nullptr);
+    const double cy = L.has("center-im") ? *num("center-im", -L6, L6) : std::strtod(c.center_im_text.c_str(), nullptr);
+    for (const auto& [name, text] : {std::pair{"--center-re", &c.center_re_text}, std::pair{"--center-im", &c.center_im_text}})
+      if (!decimal_is_zero(*text) && decimal_exponent10(*text) >= 6)
+        throw UsageError(std::string(name) + " '" + quote_text(*text, 60) + "' is beyond the coordinate limit 1e6" +
+                         (loc ? " (from --location '" + loc->path + "')" : ""));
     if (!w) w = 1024;
     if (!h) h = *w;
+    double vw = 0;  // the width in double; 0 when it is below double's range (perturbation only)
+    if (width_given) {
+      const std::string t = text_of("view-width", nullptr);
+      if (!decimal_is_zero(t) && !decimal_is_negative(t) && decimal_exponent10(t) < -300) {
+        if (decimal_exponent10(t) < -kMaxDecimalExponent + 10)
+          throw UsageError("--view-width '" + quote_text(t, 60) + "' is beyond the deepest supported view (1e-" +
+                           std::to_string(kMaxDecimalExponent - 10) + ")");
+      } else {
+        vw = *num("view-width", 0.0, 2 * L6, true);
+      }
+      c.view_width_text = t;
+    } else {
+      const std::string& z = c.zoom_text;
+      const std::string src = L.has("zoom") ? "--zoom" : "--location '" + loc->path + "' zoom";
+      if (decimal_is_zero(z) || decimal_is_negative(z))
+        throw UsageError(src + " must be a positive decimal number, got '" + quote_text(z, 60) + "'");
+      if (decimal_exponent10(z) < -5) throw UsageError(src + " '" + quote_text(z, 60) + "' makes the view wider than 2e6");
+      if (decimal_exponent10(z) > kMaxDecimalExponent - 10)
+        throw UsageError(src + " '" + quote_text(z, 60) + "' is beyond the deepest supported view (1e" +
+                         std::to_string(kMaxDecimalExponent - 10) + ")");
+      c.view_width_text = deep::width_from_zoom(z, static_cast<std::uint32_t>(*w), static_cast<std::uint32_t>(*h));
+      const double zd = std::strtod(z.c_str(), nullptr);
+      vw = std::isfinite(zd) && zd > 0 ? 4.0 / zd * static_cast<double>(*w) / static_cast<double>(*h) : 0.0;
+    }
     const double vh = vw * static_cast<double>(*h) / static_cast<double>(*w);
     c.view = {cx - vw / 2, cx + vw / 2, cy - vh / 2, cy + vh / 2};
-    if (!(c.view.xmin < c.view.xmax) || !(c.view.ymin < c.view.ymax))
-      throw UsageError("--view-width " + fmt(vw) + " is too small to resolve around centre " + fmt(cx) + "," + fmt(cy));
-    // The bounds are what --print-config writes back: they must be valid --xmin.. values too.
+    // Whether the double path can resolve this view is decided below, once the sample grid is
+    // known (--precision); the bounds must be valid --xmin.. values either way.
     if (std::max({std::fabs(c.view.xmin), std::fabs(c.view.xmax), std::fabs(c.view.ymin), std::fabs(c.view.ymax)}) > L6)
       throw UsageError("--center-re " + fmt(cx) + " --center-im " + fmt(cy) + " --view-width " + fmt(vw) +
                        " reach beyond the coordinate limit 1e6 (view [" + fmt(c.view.xmin) + ", " + fmt(c.view.xmax) +
@@ -542,12 +660,37 @@ ParseResult parse_config(int argc, const char* const* argv) {
     throw UsageError("--supersample " + std::to_string(c.supersample) + " makes the stored grid " +
                      std::to_string(std::uint64_t{c.width} * c.supersample) + "x" +
                      std::to_string(std::uint64_t{c.height} * c.supersample) + " samples; at most 65536 each way");
-  // Every pixel (sample) centre must be a distinct, finite point (DESIGN.md pixel mapping).
-  const double dx = (c.view.xmax - c.view.xmin) / c.sample_width(), dy = (c.view.ymax - c.view.ymin) / c.sample_height();
-  if (!(dx > 0) || !(dy > 0) || c.view.xmin + 0.5 * dx == c.view.xmin + 1.5 * dx ||
-      c.view.ymax - 0.5 * dy == c.view.ymax - 1.5 * dy)
-    throw UsageError("the view is too narrow for " + std::to_string(c.sample_width()) + "x" + std::to_string(c.sample_height()) +
-                     " pixels in double precision (pixel centres coincide)");
+  // How the frames are computed (docs/FORMAT.md "Deep zoom"): --precision, or auto's rule:
+  // perturbation when the pixel spacing is finer than 2^-36 of the centre's magnitude (at least
+  // 1), i.e. when a pixel's offset would keep fewer than 17 of double's 53 bits; double iteration
+  // drifts visibly from there on (seahorse valley at width 1e-9, 200 pixels: 5% of the counts).
+  if (auto v = L.get("precision")) {
+    if (v->text == "auto") c.precision = Precision::Auto;
+    else if (v->text == "double") c.precision = Precision::Double;
+    else if (v->text == "perturbation") c.precision = Precision::Perturbation;
+    else bad_value("precision", "auto, double or perturbation", v->text);
+  }
+  const bool centre_view = !c.center_re_text.empty();
+  if (centre_view) {
+    if (!deep::pixel_spacing(c.view_width_text, "", c.sample_width(), c.sample_height(), c.pixel_spacing))
+      throw UsageError("--view-width '" + quote_text(c.view_width_text, 60) + "' is not a positive number");
+    const double mag = std::max({1.0, std::fabs(0.5 * (c.view.xmin + c.view.xmax)), std::fabs(0.5 * (c.view.ymin + c.view.ymax))});
+    c.log2_magnitude = static_cast<std::int64_t>(std::ceil(std::log2(mag)));
+    const bool deep = c.precision == Precision::Perturbation ||
+                      (c.precision == Precision::Auto && c.pixel_spacing.e < c.log2_magnitude - 36);
+    if (deep) c.method = c.pixel_spacing.e >= deep::kDoubleDeltaLog2 ? deep::Method::PerturbDouble : deep::Method::PerturbExp;
+  } else if (c.precision == Precision::Perturbation) {
+    throw UsageError("--precision perturbation needs a view given by its centre (--center-re --center-im with --view-width or --zoom, or --location)");
+  }
+  if (!c.perturbation()) {
+    // Every pixel (sample) centre must be a distinct, finite point (DESIGN.md pixel mapping).
+    const double dx = (c.view.xmax - c.view.xmin) / c.sample_width(), dy = (c.view.ymax - c.view.ymin) / c.sample_height();
+    if (!(dx > 0) || !(dy > 0) || c.view.xmin + 0.5 * dx == c.view.xmin + 1.5 * dx ||
+        c.view.ymax - 0.5 * dy == c.view.ymax - 1.5 * dy)
+      throw UsageError("the view is too narrow for " + std::to_string(c.sample_width()) + "x" + std::to_string(c.sample_height()) +
+                       " pixels in double precision (pixel centres coincide)" +
+                       (centre_view ? "; --precision auto or perturbation renders it by perturbation" : ""));
+  }
 
   // Animation.
   if (auto f = num("fps", 0.0, 1000.0, true)) c.fps = *f;
@@ -578,6 +721,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
   }
 
   parse_keyframes(c, cli, file, cfg_path, L, any_end, frames_given);
+  if (c.perturbation()) check_deep(c);
 
   // Run settings.
   if (auto v = integer("strip-rows", 1, 65536)) c.strip_rows = static_cast<std::uint32_t>(*v);

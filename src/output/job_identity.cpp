@@ -30,6 +30,7 @@ struct Recorded {
   std::vector<double> xmin, xmax, ymin, ymax, c_re, c_im;         // [frames]; c: NaN for Mandelbrot
   std::vector<double> rotation, rot_cos, rot_sin;                 // [frames]
   std::vector<std::uint32_t> max_iter;                            // [frames]
+  std::string deep = "none";                                      // deep_identity()
 };
 
 std::string num(double v) {
@@ -96,6 +97,7 @@ JobIdentity identity_of(const Recorded& r) {
       {"strip-rows", "--strip-rows", std::to_string(r.strip_rows)},
       {"compression-level", "--compression-level", std::to_string(r.compression_level)},
       {"frame-table", "the per-frame parameters (/frames)", frame_table_hash(r)},
+      {"deep", "the deep view (method; --center-re, --center-im, --view-width or --zoom, Julia's --c-re, --c-im as text)", r.deep},
   };
 }
 
@@ -159,6 +161,17 @@ std::vector<T> read_column(hid_t group, const char* name, hid_t mem_type, std::u
 
 }  // namespace
 
+std::string deep_identity(const Config& cfg) {
+  if (!cfg.perturbation()) return "none";
+  std::string t = cfg.center_re_text + '\n' + cfg.center_im_text + '\n' + cfg.view_width_text + '\n';
+  if (cfg.fractal == Fractal::Julia) t += cfg.c_re_text + '\n' + cfg.c_im_text + '\n';
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char ch : t) h = (h ^ ch) * 1099511628211ull;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return std::string(deep::method_name(cfg.method)) + ":" + buf;
+}
+
 JobIdentity job_identity(const Config& cfg, const std::vector<FrameParams>& frames, const ChunkLayout& layout) {
   const bool julia = cfg.fractal == Fractal::Julia;
   Recorded r;
@@ -178,6 +191,7 @@ JobIdentity job_identity(const Config& cfg, const std::vector<FrameParams>& fram
   r.escape_radius = cfg.escape_radius;
   r.z0_re = julia ? NAN : cfg.z0_re;
   r.z0_im = julia ? NAN : cfg.z0_im;
+  r.deep = deep_identity(cfg);
   for (const FrameParams& p : frames) {  // as the file stores them (store.cpp)
     r.xmin.push_back(p.xmin);
     r.xmax.push_back(p.xmax);
@@ -248,6 +262,7 @@ FinishedFile read_finished_file(const std::string& path) {
     r.escape_radius = read_attr<double>(c, "escape_radius", H5T_NATIVE_DOUBLE);
     r.z0_re = read_attr<double>(c, "z0_re", H5T_NATIVE_DOUBLE);
     r.z0_im = read_attr<double>(c, "z0_im", H5T_NATIVE_DOUBLE);
+    if (H5Aexists(c, "deep") > 0) r.deep = read_string_attr(c, "deep");
     H5Handle type(H5Dget_type(c), H5Tclose);
     r.count_bytes = type ? static_cast<unsigned>(H5Tget_size(type.get())) : 0;
     // The chunk grid and the deflate level as the dataset actually has them.

@@ -1,5 +1,7 @@
 #include "fractal/output/job_output.hpp"
 
+#include "fractal/deep/reference_file.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -192,10 +194,12 @@ JobOutput::JobOutput(const Config& cfg, const std::vector<FrameParams>& frames, 
   }
 
   if (journal_) {
+    resuming_ = true;
     rebuild(cfg, frames, layout, command_line, created);
     if (resumed_ > 0) check_disk_space(cfg, layout, layout.chunk_count() - resumed_);
   } else {
     check_disk_space(cfg, layout, layout.chunk_count());
+    remove_file(deep::reference_path(output_));  // an earlier job's orbits: never used by a fresh one
     journal_ = Journal::create(journal_path_, identity_text(id) + "created = " + created + "\n", layout.chunk_count());
     file_ = std::make_unique<OutputFile>(cfg, frames, layout, command_line, created);
   }
@@ -287,6 +291,20 @@ void JobOutput::finish(std::uint64_t verification_hash) {
   }
   file_->finish(verification_hash);
   journal_->remove();
+  std::error_code ec;
+  std::filesystem::remove(deep::reference_path(output_), ec);  // like the journal: only saves work until now
+}
+
+std::optional<std::vector<deep::ReferenceOrbit>> JobOutput::stored_reference(const std::vector<deep::ReferenceSpec>& specs,
+                                                                            std::string& why) const {
+  why.clear();
+  if (!resuming_) return std::nullopt;
+  return deep::read_reference_file(deep::reference_path(output_), specs, why);
+}
+
+void JobOutput::save_reference(const deep::DeepJob& job, bool write_sidecar) {
+  if (write_sidecar) deep::write_reference_file(deep::reference_path(output_), job.orbits);
+  file_->write_reference(job);
 }
 
 }  // namespace fractal

@@ -16,6 +16,7 @@
 
 #include "fractal/error.hpp"
 #include "fractal/output/journal.hpp"
+#include "fractal/output/job_identity.hpp"
 #include "fractal/version.hpp"
 
 namespace fractal {
@@ -63,6 +64,18 @@ template <class T>
 void write_1d(hid_t parent, const char* name, hid_t file_type, hid_t mem_type, const std::vector<T>& v) {
   H5Handle d = create_1d(parent, name, file_type, v.size());
   if (H5Dwrite(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
+    throw RuntimeError(std::string("cannot write dataset '") + name + "'");
+}
+
+// A [n] dataset of variable-length UTF-8 strings.
+void write_strings(hid_t parent, const char* name, const std::vector<std::string>& v) {
+  H5Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  H5Handle d = create_1d(parent, name, type.get(), v.size());
+  std::vector<const char*> p(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) p[i] = v[i].c_str();
+  if (H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()) < 0)
     throw RuntimeError(std::string("cannot write dataset '") + name + "'");
 }
 
@@ -174,6 +187,7 @@ OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames
     attr_scalar<double>(c, "z0_re", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg.fractal == Fractal::Mandelbrot ? cfg.z0_re : NAN);
     attr_scalar<double>(c, "z0_im", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg.fractal == Fractal::Mandelbrot ? cfg.z0_im : NAN);
     attr_scalar<std::uint32_t>(c, "strip_rows", H5T_STD_U32LE, H5T_NATIVE_UINT32, layout.strip_rows);
+    if (cfg.perturbation()) attr_string(c, "deep", deep_identity(cfg));
 
     // /smooth and /distance: float32 on the same grid and chunks, the same filters.
     auto float_plane = [&](const char* name) {
@@ -205,6 +219,19 @@ OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames
     std::vector<std::uint32_t> mi(frames.size());
     for (std::size_t i = 0; i < frames.size(); ++i) mi[i] = frames[i].max_iter;
     write_1d(g.get(), "max_iter", H5T_STD_U32LE, H5T_NATIVE_UINT32, mi);
+    // How each frame was computed, and for perturbation frames the exact view as text (deep jobs
+    // are stills: every frame has the job's view).
+    const deep::DeepJob dj = deep::plan_deep(cfg, frames);
+    std::vector<std::uint8_t> method(frames.size());
+    for (std::size_t i = 0; i < frames.size(); ++i) method[i] = static_cast<std::uint8_t>(dj.method[i]);
+    write_1d(g.get(), "method", H5T_STD_U8LE, H5T_NATIVE_UINT8, method);
+    if (dj.active()) {
+      write_strings(g.get(), "center_re", dj.center_re);
+      write_strings(g.get(), "center_im", dj.center_im);
+      write_strings(g.get(), "view_width", dj.view_width);
+      write_strings(g.get(), "julia_c_re", dj.julia_c_re);
+      write_strings(g.get(), "julia_c_im", dj.julia_c_im);
+    }
 
     // /chunks/*: completion state, one entry per chunk in chunk-index order (frame-major).
     H5Handle cg(H5Gcreate2(f, "chunks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
@@ -341,6 +368,30 @@ void OutputFile::finish(std::uint64_t verification_hash) {
     throw RuntimeError("renaming '" + partial_ + "' to '" + final_ + "': " + std::strerror(errno));
   sync_directory_of(final_);
   finished_ = true;
+}
+
+void OutputFile::write_reference(const deep::DeepJob& job) {
+  H5Handle g(H5Gcreate2(file_.get(), "reference", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  if (!g) fail("cannot create group /reference in");
+  for (std::size_t k = 0; k < job.orbits.size(); ++k) {
+    const deep::ReferenceOrbit& o = job.orbits[k];
+    hsize_t dims[2] = {o.length(), 2};
+    H5Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+    H5Handle d(H5Dcreate2(g.get(), job.roles[k].c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                          H5P_DEFAULT),
+               H5Dclose);
+    if (!d || H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, o.z.data()) < 0)
+      fail("cannot write /reference/" + job.roles[k] + " in");
+    attr_string(d.get(), "z0_re", o.spec.z0_re);
+    attr_string(d.get(), "z0_im", o.spec.z0_im);
+    attr_string(d.get(), "c_re", o.spec.c_re);
+    attr_string(d.get(), "c_im", o.spec.c_im);
+    attr_scalar<std::uint32_t>(d.get(), "precision_bits", H5T_STD_U32LE, H5T_NATIVE_UINT32, o.spec.precision_bits);
+    attr_scalar<std::uint32_t>(d.get(), "max_iter", H5T_STD_U32LE, H5T_NATIVE_UINT32, o.spec.max_iter);
+    attr_scalar<double>(d.get(), "escape_radius", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, o.spec.escape_radius);
+    attr_scalar<std::uint64_t>(d.get(), "length", H5T_STD_U64LE, H5T_NATIVE_UINT64, o.length());
+    attr_scalar<std::uint8_t>(d.get(), "escaped", H5T_STD_U8LE, H5T_NATIVE_UINT8, o.escaped ? 1 : 0);
+  }
 }
 
 }  // namespace fractal

@@ -1,6 +1,7 @@
 #include "fractal/run/report.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "fractal/run/signals.hpp"
@@ -19,9 +20,40 @@ void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout,
   if (cfg.supersample > 1 || cfg.smooth || cfg.distance)
     std::fprintf(out, "  stored: %ux%u samples per frame (supersample %u)%s%s\n", cfg.sample_width(), cfg.sample_height(),
                  cfg.supersample, cfg.smooth ? ", /smooth" : "", cfg.distance ? ", /distance" : "");
+  if (cfg.perturbation()) {
+    // The pixel spacing m * 2^e as a decimal: log10 = log10(m) + e log10(2).
+    const double l10 = std::log10(cfg.pixel_spacing.m) + static_cast<double>(cfg.pixel_spacing.e) * std::log10(2.0);
+    const double ip = std::floor(l10);
+    std::fprintf(out, "  precision: perturbation (%s deltas), pixel spacing %.3fe%+.0f; reference orbit in MPFR at %u bits%s\n",
+                 cfg.method == deep::Method::PerturbExp ? "extended-exponent" : "double", std::pow(10.0, l10 - ip), ip,
+                 deep::reference_precision(cfg.pixel_spacing.e, cfg.log2_magnitude),
+                 cfg.precision == Precision::Auto ? " (auto)" : "");
+  } else if (!cfg.center_re_text.empty()) {
+    std::fprintf(out, "  precision: double%s\n", cfg.precision == Precision::Auto ? " (auto)" : "");
+  }
   std::fprintf(out, "  %d rank(s) x %d thread(s) on rank 0, kernel %s, %llu chunks of %u rows, deflate %d\n", ranks,
-               threads_rank0, kernel_name(kernel), static_cast<unsigned long long>(layout.chunk_count()),
+               threads_rank0, cfg.perturbation() ? "perturbation (scalar)" : kernel_name(kernel), static_cast<unsigned long long>(layout.chunk_count()),
                layout.strip_rows, cfg.compression_level);
+  std::fflush(out);
+}
+
+void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTiming& t, const std::string& sidecar) {
+  if (!t.note.empty())
+    std::fprintf(out, "fractal-render: warning: the saved reference orbits '%s' were not used: %s; recomputed them\n",
+                 sidecar.c_str(), t.note.c_str());
+  std::uint64_t bytes = 0;
+  for (std::size_t k = 0; k < job.orbits.size(); ++k) {
+    const deep::ReferenceOrbit& o = job.orbits[k];
+    bytes += o.z.size() * sizeof(double);
+    std::fprintf(out, "  reference %-14s %zu of %u iterations%s, %u bits\n", job.roles[k].c_str(), o.length() - 1,
+                 o.spec.max_iter, o.escaped ? " (escapes)" : "", o.spec.precision_bits);
+  }
+  if (t.from_file)
+    std::fprintf(out, "  reference orbits read from %s in %.3f s (not recomputed); broadcast %.3f s; %.3g MB per rank\n",
+                 sidecar.c_str(), t.seconds, t.broadcast_s, bytes / 1e6);
+  else
+    std::fprintf(out, "  reference orbits computed in %.3f s; broadcast %.3f s; %.3g MB per rank\n", t.seconds,
+                 t.broadcast_s, bytes / 1e6);
   std::fflush(out);
 }
 

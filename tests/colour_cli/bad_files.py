@@ -154,8 +154,8 @@ cases.append(("format attribute 'something-else'", p, [], None))
 
 p = copy_good("version.h5")
 with h5py.File(p, "r+") as f:
-    f.attrs.modify("format_version", np.int32(3))
-cases.append(("format_version 3", p, [], None))
+    f.attrs.modify("format_version", np.int32(4))
+cases.append(("format_version 4", p, [], None))
 
 p = copy_good("above_max.h5")
 with h5py.File(p, "r+") as f:

@@ -49,7 +49,9 @@ OPTIONS = {
 }
 NON_NUMERIC = {"help", "print-config", "output", "overwrite", "fractal", "kernel", "skip-disk-check", "no-interior-skip",
                "key", "interp", "interp-center", "interp-width", "interp-rotation", "interp-c", "interp-max-iter",
-               "family", "smooth", "distance", "preview"}
+               "family", "smooth", "distance", "preview",
+               # deep zoom: any positive decimal is a valid --zoom (1e309 too); tests/deep/ covers them
+               "zoom", "location", "precision"}
 
 
 def refused_values(name, kind):

@@ -131,5 +131,5 @@ with h5py.File(ss, "r") as f, h5py.File(big, "r") as g:
                   f"/frames/{k} missing or not float64 [frames]")
     chk.check(f["counts"].attrs["family"] in ("multibrot", b"multibrot") and int(f["counts"].attrs["power"]) == 2,
               "family/power attributes")
-    chk.check(int(f.attrs["format_version"]) == 2, "format_version != 2")
+    chk.check(int(f.attrs["format_version"]) == 3, "format_version != 3")
 chk.done()

@@ -8,10 +8,15 @@
 
 #include "fractal/kernel/family.hpp"
 #include "fractal/config/keyframes.hpp"
+#include "fractal/deep/perturb.hpp"
 
 namespace fractal {
 
 enum class Fractal { Julia, Mandelbrot };
+// --precision: how frames are computed (docs/FORMAT.md "Deep zoom"). Auto picks per frame.
+enum class Precision { Auto, Double, Perturbation };
+const char* precision_name(Precision p);
+
 const char* fractal_name(Fractal f);
 
 // A view of the complex plane as bounds (DESIGN.md "Pixel to complex plane").
@@ -54,6 +59,22 @@ struct Config {
   KeyframePath path;
   // The largest per-frame max_iter of the plan (parse_config computes it; 0 = max_iter).
   std::uint32_t max_iter_peak = 0;
+
+  // Deep zoom (docs/FORMAT.md "Deep zoom"). A view given by its centre (--center-re/--center-im
+  // with --view-width or --zoom, or --location) keeps the texts exactly as given: they may have
+  // thousands of digits and an exponent far beyond double's (--view-width 3.2e-5000).
+  std::string center_re_text, center_im_text;  // "" when the view is given by bounds
+  std::string view_width_text;                 // as given, or derived from --zoom (20 digits)
+  std::string zoom_text;                       // --zoom as given (view height = 4 / zoom), or ""
+  std::string c_re_text = "-0.62772", c_im_text = "-0.42193";  // Julia's c as given
+  Precision precision = Precision::Auto;       // --precision
+  // Resolved by parse_config: how every frame is computed (deep jobs are stills), and for
+  // perturbation the pixel spacing of the sample grid and log2 of the largest coordinate's
+  // magnitude (>= 0), from which the reference precision follows (reference.hpp).
+  deep::Method method = deep::Method::Double;
+  deep::RealExp pixel_spacing;
+  std::int64_t log2_magnitude = 0;
+  bool perturbation() const { return method != deep::Method::Double; }
 
   // Storage and run-time settings (do not change counts).
   std::uint32_t strip_rows = 0;     // rows per chunk; 0 = chosen from the frame width

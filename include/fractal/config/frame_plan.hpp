@@ -9,6 +9,10 @@
 
 namespace fractal {
 
+namespace deep {
+struct DeepFrame;  // deep/perturb.hpp
+}
+
 // Everything the kernel needs for one frame. Plain data, no behaviour.
 struct FrameParams {
   Fractal fractal = Fractal::Julia;
@@ -27,6 +31,9 @@ struct FrameParams {
   // Mandelbrot only: skip points that provably never escape (main cardioid, period-2 bulb; see
   // kernel.hpp). Counts are identical either way; false forces brute-force iteration (benchmarks).
   bool skip_interior = true;
+  // A perturbation frame (docs/FORMAT.md "Deep zoom"): the deep kernel reads this (owned by the
+  // job's DeepJob) instead of the bounds above, which are then only approximate. Null: double.
+  const deep::DeepFrame* deep = nullptr;
 };
 
 // One FrameParams per frame: [frames]. Every frame gets the job's family, power and the static

@@ -23,6 +23,10 @@ struct JobParam {
 };
 using JobIdentity = std::vector<JobParam>;  // in the order they are compared
 
+// A deep job's view in one value (stored as the /counts attribute `deep`): "none" for double
+// jobs, else the method and FNV-1a-64 of the view's texts (docs/FORMAT.md).
+std::string deep_identity(const Config& cfg);
+
 // The identity of the job `cfg` describes.
 JobIdentity job_identity(const Config& cfg, const std::vector<FrameParams>& frames, const ChunkLayout& layout);
 

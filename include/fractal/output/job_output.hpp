@@ -22,6 +22,7 @@
 #include "fractal/output/output_lock.hpp"
 #include "fractal/run/render_item.hpp"
 #include "fractal/output/store.hpp"
+#include "fractal/deep/deep_job.hpp"
 
 namespace fractal {
 
@@ -64,6 +65,14 @@ class JobOutput {
   // journal deleted (not synced first: until the rename it only saves re-rendering).
   void finish(std::uint64_t verification_hash);
 
+  // A deep job's reference orbits (docs/FORMAT.md "OUT.h5.reference"): on resume, those saved by
+  // the interrupted run if they verify and are of `specs` (else nullopt, `why` says why; "" when
+  // this run is not a resume or no orbits were saved). save_reference writes them into the
+  // output file's /reference and, with write_sidecar, beside the journal for a later resume.
+  std::optional<std::vector<deep::ReferenceOrbit>> stored_reference(const std::vector<deep::ReferenceSpec>& specs,
+                                                                   std::string& why) const;
+  void save_reference(const deep::DeepJob& job, bool write_sidecar);
+
   bool all_done() const { return file_->all_done(); }
   std::uint64_t chunks_done() const { return file_->chunks_done(); }
   const std::vector<std::uint64_t>& chunk_hashes() const { return file_->chunk_hashes(); }
@@ -77,6 +86,7 @@ class JobOutput {
   std::unique_ptr<OutputFile> file_;
   std::optional<std::uint64_t> complete_hash_;
   std::uint64_t resumed_ = 0, dropped_ = 0;
+  bool resuming_ = false;               // an interrupted run's journal was taken over
   double last_file_state_ = 0;          // steady seconds of the last HDF5 state write
   std::uint64_t bytes_kicked_ = 0;      // bytes_written() when writeback was last started
   class Syncer;

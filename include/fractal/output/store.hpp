@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fractal/config/config.hpp"
+#include "fractal/deep/deep_job.hpp"
 #include "fractal/config/frame_plan.hpp"
 #include "fractal/output/h5handle.hpp"
 #include "fractal/output/journal.hpp"
@@ -51,6 +52,8 @@ class OutputFile {
                                       std::uint64_t hash, std::uint64_t iterations,
                                       std::span<const std::uint8_t> smooth = {},
                                       std::span<const std::uint8_t> distance = {});
+  // Writes /reference: a deep job's reference orbits as the kernels used them (docs/FORMAT.md).
+  void write_reference(const deep::DeepJob& job);
   // Writes the per-chunk state (/chunks/*) and flushes the file to disk.
   void checkpoint();
   // All chunks done: stores the verification hash and complete = 1, closes, makes the file durable

@@ -9,11 +9,15 @@
 #include "fractal/kernel/kernel.hpp"
 #include "fractal/output/layout.hpp"
 #include "fractal/run/scheduler.hpp"
+#include "fractal/run/deep_setup.hpp"
 
 namespace fractal {
 
 void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout, KernelKind kernel,
                    int ranks, int threads_rank0);
+// A deep job's reference orbits: their lengths and precision, and how they were obtained (computed,
+// with the time, or read back from `sidecar` on resume), plus a warning when saved ones were not used.
+void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTiming& t, const std::string& sidecar);
 // chunks_resumed: chunks taken over from an interrupted run's journal (0 for a fresh job).
 void print_report(std::FILE* out, const Config& cfg, const ChunkLayout& layout, const JobResult& r,
                   std::uint64_t chunks_resumed);

@@ -1,0 +1,47 @@
+#pragma once
+// The deep part of a job (docs/FORMAT.md "Deep zoom"): for a job whose frames use perturbation,
+// the reference orbits it needs and the DeepFrame each frame's kernel reads. Planned alike on
+// every rank from the Config; the orbits are then filled on rank 0 (computed, or read back on
+// resume) and broadcast to the others, and attach() links the frames to them.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fractal/config/config.hpp"
+#include "fractal/config/frame_plan.hpp"
+#include "fractal/deep/perturb.hpp"
+#include "fractal/deep/reference.hpp"
+
+namespace fractal::deep {
+
+struct DeepJob {
+  // [orbits]. Mandelbrot: the orbit of the centre (role "centre"). Julia: the orbit from the
+  // centre ("julia-start"), then Julia's critical orbit from 0 ("julia-critical").
+  std::vector<ReferenceSpec> specs;
+  std::vector<std::string> roles;
+  std::vector<ReferenceOrbit> orbits;  // [orbits], once filled
+  std::vector<DeepFrame> frames;       // [frames]; meaningful where method[f] is not Double
+  std::vector<Method> method;          // [frames], every frame
+  // [frames]: the frame's view and Julia c as exact decimal text, as /frames stores them.
+  std::vector<std::string> center_re, center_im, view_width, julia_c_re, julia_c_im;
+
+  bool active() const { return !specs.empty(); }
+  std::uint32_t precision_bits() const { return specs.empty() ? 0 : specs[0].precision_bits; }
+  // The orbits are filled: links every perturbation frame to them and sets plan[f].deep.
+  void attach(std::vector<FrameParams>& plan);
+};
+
+// The deep part of cfg's job (inactive when every frame is a double frame). Throws nothing: the
+// Config was validated (parse_config).
+DeepJob plan_deep(const Config& cfg, const std::vector<FrameParams>& plan);
+
+// The view's pixel spacing (on the stored sample grid) from its width text, or from a zoom text
+// (Kalles Fraktaler's convention: the view's height is 4 / zoom): m * 2^e with m in [1, 2), by
+// MPFR from the text. Returns false when the text is not a positive number MPFR reads.
+bool pixel_spacing(const std::string& view_width, const std::string& zoom, std::uint32_t sample_width,
+                   std::uint32_t sample_height, RealExp& dx);
+// The view width as decimal text for a view given by its zoom: 4 / zoom * width / height, 20
+// significant digits.
+std::string width_from_zoom(const std::string& zoom, std::uint32_t width, std::uint32_t height);
+
+}  // namespace fractal::deep

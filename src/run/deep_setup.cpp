@@ -1,0 +1,72 @@
+// setup_references (deep_setup.hpp).
+#include "fractal/run/deep_setup.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "fractal/output/job_output.hpp"
+
+namespace fractal {
+
+namespace {
+
+// Broadcasts one orbit's values from rank 0, in pieces whose element count fits an int.
+void broadcast_orbit(deep::ReferenceOrbit& o, MPI_Comm comm, int rank) {
+  std::uint64_t head[2] = {o.length(), o.escaped ? 1u : 0u};
+  MPI_Bcast(head, 2, MPI_UINT64_T, 0, comm);
+  if (rank != 0) {
+    o.z.assign(2 * head[0], 0.0);
+    o.escaped = head[1] != 0;
+  }
+  constexpr std::size_t kPiece = std::size_t{1} << 27;  // doubles (1 GiB)
+  for (std::size_t at = 0; at < o.z.size(); at += kPiece) {
+    const int n = static_cast<int>(std::min(kPiece, o.z.size() - at));
+    MPI_Bcast(o.z.data() + at, n, MPI_DOUBLE, 0, comm);
+  }
+}
+
+}  // namespace
+
+ReferenceTiming setup_references(deep::DeepJob& job, JobOutput* out, double progress_interval_s, std::FILE* log,
+                                 MPI_Comm comm) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  ReferenceTiming t;
+  job.orbits.assign(job.specs.size(), {});
+  for (std::size_t k = 0; k < job.specs.size(); ++k) job.orbits[k].spec = job.specs[k];
+  if (rank == 0) {
+    const double t0 = omp_get_wtime();
+    std::string why;
+    auto stored = out->stored_reference(job.specs, why);
+    t.note = why;
+    if (stored) {
+      job.orbits = std::move(*stored);
+      t.from_file = true;
+    } else {
+      for (std::size_t k = 0; k < job.specs.size(); ++k) {
+        const deep::ReferenceSpec& s = job.specs[k];
+        double next = omp_get_wtime() + progress_interval_s;
+        const double start = omp_get_wtime();
+        job.orbits[k] = deep::compute_reference(s, [&](std::uint64_t n) {
+          const double now = omp_get_wtime();
+          if (now < next) return;
+          next = now + progress_interval_s;
+          std::fprintf(log, "reference orbit %zu/%zu (%s): %llu of %u iterations (%.0f%%), %.1f s\n", k + 1,
+                       job.specs.size(), job.roles[k].c_str(), static_cast<unsigned long long>(n), s.max_iter,
+                       100.0 * static_cast<double>(n) / s.max_iter, now - start);
+          std::fflush(log);
+        });
+      }
+    }
+    out->save_reference(job, !t.from_file);
+    t.seconds = omp_get_wtime() - t0;
+  }
+  const double b0 = MPI_Wtime();
+  for (deep::ReferenceOrbit& o : job.orbits) broadcast_orbit(o, comm, rank);
+  t.broadcast_s = MPI_Wtime() - b0;
+  return t;
+}
+
+}  // namespace fractal

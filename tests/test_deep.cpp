@@ -1,0 +1,348 @@
+// The deep-zoom engine's parts against exact arithmetic: CxExp operations against MPFR, the
+// perturbation kernel (double and extended-exponent deltas, Mandelbrot and Julia, with
+// rebasing) against brute-force MPFR iteration of the same pixels, and OUT.h5.reference's
+// round trip and damage detection.
+#include <gtest/gtest.h>
+#include <mpfr.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "fractal/deep/floatexp.hpp"
+#include "fractal/deep/perturb.hpp"
+#include "fractal/deep/reference.hpp"
+#include "fractal/deep/reference_file.hpp"
+#include "test_support.hpp"
+
+using namespace fractal::deep;
+
+namespace {
+
+// x * 2^e of a CxExp part into an MPFR value (exact).
+void to_mpfr(mpfr_t out, double m, std::int64_t e) {
+  mpfr_set_d(out, m, MPFR_RNDN);
+  mpfr_mul_2si(out, out, static_cast<long>(e), MPFR_RNDN);
+}
+
+// Relative difference |got - want| / |want| of one part, want != 0, as a double.
+double rel_err(double m, std::int64_t e, const mpfr_t want) {
+  mpfr_t g, d;
+  mpfr_inits2(256, g, d, static_cast<mpfr_ptr>(nullptr));
+  to_mpfr(g, m, e);
+  mpfr_sub(d, g, want, MPFR_RNDN);
+  mpfr_div(d, d, want, MPFR_RNDN);
+  const double r = std::fabs(mpfr_get_d(d, MPFR_RNDN));
+  mpfr_clears(g, d, static_cast<mpfr_ptr>(nullptr));
+  return r;
+}
+
+bool normalised(const CxExp& a) {
+  if (a.re == 0 && a.im == 0) return a.e == kZeroExp;
+  const double m = std::fmax(std::fabs(a.re), std::fabs(a.im));
+  return m >= 1.0 && m < 2.0;
+}
+
+// Brute-force count of one pixel in MPFR at `prec` bits: the normative mapping
+// c = centre + (u, v) * dx (u, v the pixel's offset in spacings), count semantics of DESIGN.md.
+std::uint32_t brute_count(const std::string& cre, const std::string& cim, double u, double v, const RealExp& dx,
+                          std::uint32_t max_iter, mpfr_prec_t prec, bool julia = false,
+                          const std::string& jre = "", const std::string& jim = "", double R = 2.0) {
+  mpfr_t x, y, cx, cy, xx, yy, xy, t, px, py;
+  mpfr_inits2(prec, x, y, cx, cy, xx, yy, xy, t, px, py, static_cast<mpfr_ptr>(nullptr));
+  mpfr_set_str(px, cre.c_str(), 10, MPFR_RNDN);
+  mpfr_set_str(py, cim.c_str(), 10, MPFR_RNDN);
+  to_mpfr(t, u * dx.m, dx.e);  // u * dx.m is exact for the small offsets used here
+  mpfr_add(px, px, t, MPFR_RNDN);
+  to_mpfr(t, v * dx.m, dx.e);
+  mpfr_add(py, py, t, MPFR_RNDN);
+  if (julia) {
+    mpfr_set(x, px, MPFR_RNDN);
+    mpfr_set(y, py, MPFR_RNDN);
+    mpfr_set_str(cx, jre.c_str(), 10, MPFR_RNDN);
+    mpfr_set_str(cy, jim.c_str(), 10, MPFR_RNDN);
+  } else {
+    mpfr_set_zero(x, 1);
+    mpfr_set_zero(y, 1);
+    mpfr_set(cx, px, MPFR_RNDN);
+    mpfr_set(cy, py, MPFR_RNDN);
+  }
+  std::uint32_t count = max_iter;
+  for (std::uint32_t k = 1; k <= max_iter; ++k) {
+    mpfr_sqr(xx, x, MPFR_RNDN);
+    mpfr_sqr(yy, y, MPFR_RNDN);
+    mpfr_mul(xy, x, y, MPFR_RNDN);
+    mpfr_sub(x, xx, yy, MPFR_RNDN);
+    mpfr_add(x, x, cx, MPFR_RNDN);
+    mpfr_mul_2ui(y, xy, 1, MPFR_RNDN);
+    mpfr_add(y, y, cy, MPFR_RNDN);
+    mpfr_sqr(xx, x, MPFR_RNDN);
+    mpfr_sqr(yy, y, MPFR_RNDN);
+    mpfr_add(t, xx, yy, MPFR_RNDN);
+    if (mpfr_cmp_d(t, R * R) > 0) {
+      count = k - 1;
+      break;
+    }
+  }
+  mpfr_clears(x, y, cx, cy, xx, yy, xy, t, px, py, static_cast<mpfr_ptr>(nullptr));
+  return count;
+}
+
+RealExp spacing(double value_m, std::int64_t value_e) { return {value_m, value_e}; }
+
+// Compares every pixel of a small frame with brute force at the reference's precision and at 128
+// bits more; pixels where the two brute-force counts differ are precision-sensitive and skipped.
+// Returns {compared, exact}.
+std::pair<int, int> compare_frame(DeepFrame f, const std::string& cre, const std::string& cim, const std::string& jre = "",
+                                  const std::string& jim = "") {
+  int compared = 0, exact = 0;
+  const mpfr_prec_t p1 = f.start->spec.precision_bits, p2 = p1 + 128;
+  for (std::uint32_t i = 0; i < f.height; ++i)
+    for (std::uint32_t j = 0; j < f.width; ++j) {
+      double u, v, ex, ey;
+      pixel_offset(f, i, j, u, v);
+      const std::uint32_t got = perturb_pixel(f, i, j, ex, ey);
+      const std::uint32_t b1 = brute_count(cre, cim, u, v, f.dx, f.max_iter, p1, f.julia, jre, jim, f.escape_radius);
+      const std::uint32_t b2 = brute_count(cre, cim, u, v, f.dx, f.max_iter, p2, f.julia, jre, jim, f.escape_radius);
+      if (b1 != b2) continue;
+      ++compared;
+      if (got == b1) ++exact;
+      else ADD_FAILURE() << "pixel (" << i << ", " << j << "): perturbation " << got << ", brute force " << b1;
+    }
+  return {compared, exact};
+}
+
+}  // namespace
+
+TEST(CxExp, NormaliseKeepsValueAndRange) {
+  for (double re : {3.0, -0.75, 1e-300, 5e-320, 0.0, 1.9999999999999998}) {
+    for (double im : {0.0, -2.5, 1e-310, 7.0}) {
+      const CxExp a = cx_from(re, im);
+      EXPECT_TRUE(normalised(a)) << re << " " << im;
+      double r2, i2;
+      cx_to_double(a, r2, i2);
+      // Exact unless one part is more than 2^1000 times smaller than the other (then it is below
+      // the pair's resolution and may lose its last bits in a denormal).
+      const double lo = std::fmin(std::fabs(re), std::fabs(im)), hi = std::fmax(std::fabs(re), std::fabs(im));
+      if (lo == 0 || lo >= hi * 0x1p-1000) {
+        EXPECT_EQ(r2, re) << re << " " << im;
+        EXPECT_EQ(i2, im) << re << " " << im;
+      } else {
+        EXPECT_NEAR(r2, re, hi * 0x1p-1050);
+        EXPECT_NEAR(i2, im, hi * 0x1p-1050);
+      }
+    }
+  }
+  EXPECT_EQ(cx_from(0, 0).e, kZeroExp);
+}
+
+TEST(CxExp, OperationsAgreeWithMpfrAcrossHugeExponents) {
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<double> m(-2.0, 2.0);
+  std::uniform_int_distribution<std::int64_t> ex(-4000000, 4000000);
+  mpfr_t ar, ai, br, bi, t, u, want;
+  mpfr_inits2(512, ar, ai, br, bi, t, u, want, static_cast<mpfr_ptr>(nullptr));
+  for (int n = 0; n < 2000; ++n) {
+    const CxExp a = cx_scaled(m(rng), m(rng), ex(rng));
+    // b: either far from a's scale or within 60 binary orders of it (where addition matters)
+    const CxExp b = cx_scaled(m(rng), m(rng), n % 2 ? ex(rng) : a.e + (static_cast<std::int64_t>(rng() % 121) - 60));
+    ASSERT_TRUE(normalised(a) && normalised(b));
+    to_mpfr(ar, a.re, a.e);
+    to_mpfr(ai, a.im, a.e);
+    to_mpfr(br, b.re, b.e);
+    to_mpfr(bi, b.im, b.e);
+    // product: (ar br - ai bi) + i (ar bi + ai br)
+    const CxExp p = cx_mul(a, b);
+    EXPECT_TRUE(normalised(p));
+    mpfr_mul(t, ar, br, MPFR_RNDN);
+    mpfr_mul(u, ai, bi, MPFR_RNDN);
+    mpfr_sub(want, t, u, MPFR_RNDN);
+    // each part is within a few ulps of the larger part's magnitude
+    mpfr_t big;
+    mpfr_init2(big, 64);
+    mpfr_set_d(big, std::fmax(std::fabs(p.re), std::fabs(p.im)), MPFR_RNDN);
+    mpfr_mul_2si(big, big, static_cast<long>(p.e), MPFR_RNDN);
+    {
+      mpfr_t g;
+      mpfr_init2(g, 512);
+      to_mpfr(g, p.re, p.e);
+      mpfr_sub(g, g, want, MPFR_RNDN);
+      mpfr_div(g, g, big, MPFR_RNDN);
+      EXPECT_LT(std::fabs(mpfr_get_d(g, MPFR_RNDN)), 1e-15);
+      mpfr_clear(g);
+    }
+    mpfr_clear(big);
+    // sum: exact to within double rounding of the larger operand's part
+    const CxExp s = cx_add(a, b);
+    EXPECT_TRUE(normalised(s) || (s.re == 0 && s.im == 0));
+    mpfr_add(want, ar, br, MPFR_RNDN);
+    if (mpfr_zero_p(want) == 0 && std::llabs(a.e - b.e) < 40 && std::fabs(s.re) > 0.5) {
+      EXPECT_LT(rel_err(s.re, s.e, want), 1e-13);
+    }
+    // norm comparison against MPFR's exact norms (skip near-ties)
+    mpfr_sqr(t, ar, MPFR_RNDN);
+    mpfr_sqr(u, ai, MPFR_RNDN);
+    mpfr_add(t, t, u, MPFR_RNDN);
+    mpfr_sqr(u, br, MPFR_RNDN);
+    mpfr_sqr(want, bi, MPFR_RNDN);
+    mpfr_add(u, u, want, MPFR_RNDN);
+    mpfr_div(want, t, u, MPFR_RNDN);
+    const double ratio = mpfr_get_d(want, MPFR_RNDN);
+    if (std::fabs(ratio - 1.0) > 1e-12) EXPECT_EQ(cx_norm_less(a, b), ratio < 1.0) << ratio;
+  }
+  mpfr_clears(ar, ai, br, bi, t, u, want, static_cast<mpfr_ptr>(nullptr));
+  EXPECT_TRUE(cx_norm_less(CxExp{}, cx_from(1e-300, 0)));
+  EXPECT_FALSE(cx_norm_less(cx_from(1e-300, 0), CxExp{}));
+  EXPECT_EQ(cx_mul(CxExp{}, cx_from(3, 4)).e, kZeroExp);
+  const CxExp one = cx_from(1, 0);
+  EXPECT_EQ(cx_add(one, cx_scaled(1, 0, -2000)).re, 1.0);  // far smaller: dropped
+}
+
+TEST(Reference, PrecisionRule) {
+  EXPECT_EQ(reference_precision(-10, 0), 74u);
+  EXPECT_EQ(reference_precision(-3600, 1), 3665u);
+  EXPECT_EQ(reference_precision(5, 0), 64u);  // never below 64
+}
+
+TEST(Reference, OrbitOfMinusTwoIsExact) {
+  ReferenceSpec s;
+  s.c_re = "-2";
+  s.c_im = "0";
+  s.max_iter = 50;
+  const ReferenceOrbit o = compute_reference(s);
+  ASSERT_EQ(o.length(), 51u);  // |Z_n| = 2 = R never exceeds R: no escape
+  EXPECT_FALSE(o.escaped);
+  EXPECT_EQ(o.z[2], -2.0);
+  for (std::size_t n = 2; n < o.length(); ++n) EXPECT_EQ(o.z[2 * n], 2.0);
+  s.c_re = "0.3";  // outside the set: escapes
+  const ReferenceOrbit e = compute_reference(s);
+  EXPECT_TRUE(e.escaped);
+  EXPECT_GT(std::hypot(e.z[2 * e.length() - 2], e.z[2 * e.length() - 1]), 2.0);
+  s.c_re = "junk";
+  EXPECT_THROW(compute_reference(s), std::invalid_argument);
+}
+
+// The KF benchmark location 1e14 (4036 iterations): double deltas and, on the same pixels,
+// extended-exponent deltas, both against brute force.
+TEST(Perturbation, Kf1e14MatchesBruteForceBothDeltaTypes) {
+  const std::string re = "-1.759817130804847813610825010561798238243999999999999999999800";
+  const std::string im = "-0.012593310799749865383746631843264858450340000000000000000000";
+  const std::uint32_t W = 12, H = 10;
+  int e2;
+  const double m = std::frexp(4e-14 / H, &e2);
+  const RealExp dx = spacing(2 * m, e2 - 1);
+  ReferenceSpec s;
+  s.c_re = re;
+  s.c_im = im;
+  s.max_iter = 4036;
+  s.precision_bits = reference_precision(dx.e, 1);
+  const ReferenceOrbit o = compute_reference(s);
+  DeepFrame f;
+  f.width = W;
+  f.height = H;
+  f.max_iter = s.max_iter;
+  f.dx = dx;
+  f.start = f.rebase = &o;
+  for (Method method : {Method::PerturbDouble, Method::PerturbExp}) {
+    f.method = method;
+    const auto [compared, exact] = compare_frame(f, re, im);
+    EXPECT_GE(compared, 100) << method_name(method);
+    EXPECT_EQ(exact, compared) << method_name(method);
+  }
+}
+
+// Past double's exponent range: the antenna tip c = -2 at width 1e-400 (each orbit escapes after
+// about 665 steps), extended-exponent deltas, rotated by 30 degrees.
+TEST(Perturbation, Depth1e400MatchesBruteForce) {
+  mpfr_t w;
+  mpfr_init2(w, 64);
+  mpfr_set_str(w, "1e-400", 10, MPFR_RNDN);
+  mpfr_div_ui(w, w, 16, MPFR_RNDN);
+  long e;
+  const double m = mpfr_get_d_2exp(&e, w, MPFR_RNDN);
+  mpfr_clear(w);
+  DeepFrame f;
+  f.method = Method::PerturbExp;
+  f.width = 16;
+  f.height = 9;
+  f.max_iter = 3000;
+  f.dx = spacing(2 * m, e - 1);
+  f.rot_cos = std::cos(30 * M_PI / 180);
+  f.rot_sin = std::sin(30 * M_PI / 180);
+  ReferenceSpec s;
+  s.c_re = "-1.99999999999999999999999999999999999999999999999999";
+  s.c_im = "0";
+  s.max_iter = f.max_iter;
+  s.precision_bits = reference_precision(f.dx.e, 1);
+  const ReferenceOrbit o = compute_reference(s);
+  f.start = f.rebase = &o;
+  const auto [compared, exact] = compare_frame(f, s.c_re, s.c_im);
+  EXPECT_GE(compared, 130);
+  EXPECT_EQ(exact, compared);
+}
+
+// Julia: delta_0 = the pixel's offset from the centre on the orbit from the centre, then rebasing
+// onto the critical orbit (from 0), at width 1e-30 (double deltas) and 1e-330 (extended).
+TEST(Perturbation, JuliaMatchesBruteForce) {
+  const std::string jre = "-0.8", jim = "0.156", cre = "0.1", cim = "0.2";
+  for (const char* width : {"1e-30", "1e-330"}) {
+    mpfr_t w;
+    mpfr_init2(w, 64);
+    mpfr_set_str(w, width, 10, MPFR_RNDN);
+    mpfr_div_ui(w, w, 12, MPFR_RNDN);
+    long e;
+    const double m = mpfr_get_d_2exp(&e, w, MPFR_RNDN);
+    mpfr_clear(w);
+    DeepFrame f;
+    f.julia = true;
+    f.width = 12;
+    f.height = 12;
+    f.max_iter = 2000;
+    f.dx = spacing(2 * m, e - 1);
+    f.method = f.dx.e >= kDoubleDeltaLog2 ? Method::PerturbDouble : Method::PerturbExp;
+    ReferenceSpec start, crit;
+    start.z0_re = cre;
+    start.z0_im = cim;
+    start.c_re = crit.c_re = jre;
+    start.c_im = crit.c_im = jim;
+    start.max_iter = crit.max_iter = f.max_iter;
+    start.precision_bits = crit.precision_bits = reference_precision(f.dx.e, 1);
+    const ReferenceOrbit a = compute_reference(start), b = compute_reference(crit);
+    f.start = &a;
+    f.rebase = &b;
+    const auto [compared, exact] = compare_frame(f, cre, cim, jre, jim);
+    EXPECT_GE(compared, 100) << width;
+    EXPECT_EQ(exact, compared) << width;
+  }
+}
+
+TEST(ReferenceFile, RoundTripAndDamage) {
+  const fractal::test::ScopedDir dir = fractal::test::test_dir("reference_file");
+  const std::string path = (dir.path / "out.h5.reference").string();
+  ReferenceSpec s;
+  s.c_re = "-0.75";
+  s.c_im = "0.1";
+  s.max_iter = 500;
+  std::vector<ReferenceOrbit> orbits{compute_reference(s)};
+  std::string why;
+  EXPECT_FALSE(read_reference_file(path, {s}, why));
+  EXPECT_EQ(why, "");  // missing: no complaint
+  write_reference_file(path, orbits);
+  auto back = read_reference_file(path, {s}, why);
+  ASSERT_TRUE(back) << why;
+  EXPECT_EQ((*back)[0].z, orbits[0].z);
+  EXPECT_EQ((*back)[0].escaped, orbits[0].escaped);
+  ReferenceSpec other = s;
+  other.precision_bits = 65;
+  EXPECT_FALSE(read_reference_file(path, {other}, why));
+  EXPECT_NE(why.find("another reference"), std::string::npos) << why;
+  {  // flip one byte of the orbit
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(200);
+    f.put('\x55');
+  }
+  EXPECT_FALSE(read_reference_file(path, {s}, why));
+  EXPECT_NE(why.find("CRC"), std::string::npos) << why;
+}
