@@ -310,7 +310,8 @@ void parse_keyframes(Config& c, const po::variables_map& cli, const po::variable
         if (!(dx > 0) || !(dy > 0) || b.xmin + 0.5 * dx == b.xmin + 1.5 * dx || b.ymax - 0.5 * dy == b.ymax - 1.5 * dy)
           throw UsageError(in_src("--key '" + canon[i] + "': width " + fmt(w) + " around centre " + fmt(cx) + "," + fmt(cy) +
                                   " is too narrow for " + std::to_string(c.sample_width()) + "x" +
-                                  std::to_string(c.sample_height()) + " pixels in double precision (pixel centres coincide)"));
+                                  std::to_string(c.sample_height()) +
+                                  " pixels in double precision (pixel centres coincide; keyframed paths are double only: deep views are stills for now)"));
       }
     }
   }
@@ -586,7 +587,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
     const double cy = L.has("center-im") ? *num("center-im", -L6, L6) : std::strtod(c.center_im_text.c_str(), nullptr);
     for (const auto& [name, text] : {std::pair{"--center-re", &c.center_re_text}, std::pair{"--center-im", &c.center_im_text}})
       if (!decimal_is_zero(*text) && decimal_exponent10(*text) >= 6)
-        throw UsageError(std::string(name) + " '" + quote_text(*text, 60) + "' is beyond the coordinate limit 1e6" +
+        throw UsageError(std::string(name) + " " + quote_text(*text, 60) + " is beyond the coordinate limit 1e6" +
                          (loc ? " (from --location '" + loc->path + "')" : ""));
     if (!w) w = 1024;
     if (!h) h = *w;
@@ -595,7 +596,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
       const std::string t = text_of("view-width", nullptr);
       if (!decimal_is_zero(t) && !decimal_is_negative(t) && decimal_exponent10(t) < -300) {
         if (decimal_exponent10(t) < -kMaxDecimalExponent + 10)
-          throw UsageError("--view-width '" + quote_text(t, 60) + "' is beyond the deepest supported view (1e-" +
+          throw UsageError("--view-width " + quote_text(t, 60) + " is beyond the deepest supported view (1e-" +
                            std::to_string(kMaxDecimalExponent - 10) + ")");
       } else {
         vw = *num("view-width", 0.0, 2 * L6, true);
@@ -605,10 +606,10 @@ ParseResult parse_config(int argc, const char* const* argv) {
       const std::string& z = c.zoom_text;
       const std::string src = L.has("zoom") ? "--zoom" : "--location '" + loc->path + "' zoom";
       if (decimal_is_zero(z) || decimal_is_negative(z))
-        throw UsageError(src + " must be a positive decimal number, got '" + quote_text(z, 60) + "'");
-      if (decimal_exponent10(z) < -5) throw UsageError(src + " '" + quote_text(z, 60) + "' makes the view wider than 2e6");
+        throw UsageError(src + " must be a positive decimal number, got " + quote_text(z, 60));
+      if (decimal_exponent10(z) < -5) throw UsageError(src + " " + quote_text(z, 60) + " makes the view wider than 2e6");
       if (decimal_exponent10(z) > kMaxDecimalExponent - 10)
-        throw UsageError(src + " '" + quote_text(z, 60) + "' is beyond the deepest supported view (1e" +
+        throw UsageError(src + " " + quote_text(z, 60) + " is beyond the deepest supported view (1e" +
                          std::to_string(kMaxDecimalExponent - 10) + ")");
       c.view_width_text = deep::width_from_zoom(z, static_cast<std::uint32_t>(*w), static_cast<std::uint32_t>(*h));
       const double zd = std::strtod(z.c_str(), nullptr);
@@ -673,7 +674,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
   const bool centre_view = !c.center_re_text.empty();
   if (centre_view) {
     if (!deep::pixel_spacing(c.view_width_text, "", c.sample_width(), c.sample_height(), c.pixel_spacing))
-      throw UsageError("--view-width '" + quote_text(c.view_width_text, 60) + "' is not a positive number");
+      throw UsageError("--view-width " + quote_text(c.view_width_text, 60) + " is not a positive number");
     const double mag = std::max({1.0, std::fabs(0.5 * (c.view.xmin + c.view.xmax)), std::fabs(0.5 * (c.view.ymin + c.view.ymax))});
     c.log2_magnitude = static_cast<std::int64_t>(std::ceil(std::log2(mag)));
     const bool deep = c.precision == Precision::Perturbation ||
@@ -717,7 +718,8 @@ ParseResult parse_config(int argc, const char* const* argv) {
     c.end_view_width = vw;
     const double edx = vw / c.sample_width();
     if (!(c.end_view->xmin < c.end_view->xmax) || cx - vw / 2 + 0.5 * edx == cx - vw / 2 + 1.5 * edx)
-      throw UsageError("--end-view-width " + fmt(vw) + " is too narrow for " + std::to_string(c.width) + " pixels in double precision");
+      throw UsageError("--end-view-width " + fmt(vw) + " is too narrow for " + std::to_string(c.width) +
+                       " pixels in double precision (pan/zoom paths are double only: deep views are stills for now)");
   }
 
   parse_keyframes(c, cli, file, cfg_path, L, any_end, frames_given);
@@ -725,6 +727,9 @@ ParseResult parse_config(int argc, const char* const* argv) {
 
   // Run settings.
   if (auto v = integer("strip-rows", 1, 65536)) c.strip_rows = static_cast<std::uint32_t>(*v);
+  // Deep stills: a pixel costs thousands to millions of iterations, so even a small frame is cut
+  // into at least 512 strips (one row each below 512 rows), for the ranks to share it evenly.
+  if (c.perturbation() && c.strip_rows == 0) c.strip_rows = std::max<std::uint32_t>(1, (c.sample_height() + 511) / 512);
   if (auto v = integer("compression-level", 0, 9)) c.compression_level = static_cast<int>(*v);
   if (auto v = num("progress-interval", 0.0, 86400.0, true)) c.progress_interval = *v;
   if (auto v = L.get("kernel")) {

@@ -3,7 +3,8 @@
 // (any depth). The step is the same algebra in both, w = 2 Z_n + delta, delta' = w * delta + dc:
 //   double:  wr = (X + X) + a;  wi = (Y + Y) + b
 //            a' = fma(a, wr, fma(-b, wi, p));  b' = fma(a, wi, fma(b, wr, q))
-//   CxExp:   w = cx_add(cx_from(X + X, Y + Y), delta);  delta' = cx_add(cx_mul(delta, w), dc)
+//   CxExp:   w = cx_add(2 Z_n, delta);  delta' = cx_add(cx_mul(delta, w), dc)   (Z_n, 2 Z_n as CxExp:
+//            the reference's extended values, which hold Z_n even below double's range)
 // then z = Z_{n+1} + delta' (double: zr = X' + a', zi = Y' + b'; CxExp: cx_add, then to double
 // for the escape test), escape when fma(zr, zr, zi * zi) > R^2, rebase when |z| < |delta'|
 // (double: fma(zr, zr, zi*zi) < fma(a', a', b' * b'); CxExp: cx_norm_less) or n + 1 is the
@@ -98,15 +99,15 @@ std::uint32_t pixel_exp(const DeepFrame& f, double u, double v, double& esc_x, d
   CxExp d, dc;
   if (f.julia) d = off;
   else dc = off;
-  const double* Z = f.start->z.data();
+  const CxExp* Z = f.start->zx.data();
   std::size_t last = f.start->length() - 1;
   std::size_t n = 0;
   for (std::uint32_t k = 1; k <= f.max_iter; ++k) {
-    const double X = Z[2 * n], Y = Z[2 * n + 1];
-    const CxExp w = cx_add(cx_from(X + X, Y + Y), d);
+    const CxExp two_z{Z[n].re, Z[n].im, Z[n].e + 1};  // 2 Z_n, exactly (still normalised)
+    const CxExp w = cx_add(two_z, d);
     d = cx_add(cx_mul(d, w), dc);
     ++n;
-    const CxExp z = cx_add(cx_from(Z[2 * n], Z[2 * n + 1]), d);
+    const CxExp z = cx_add(Z[n], d);
     double zr, zi;
     cx_to_double(z, zr, zi);
     if (std::fma(zr, zr, zi * zi) > r2) {
@@ -117,7 +118,7 @@ std::uint32_t pixel_exp(const DeepFrame& f, double u, double v, double& esc_x, d
     if (cx_norm_less(z, d) || n == last) {
       d = z;
       n = 0;
-      Z = f.rebase->z.data();
+      Z = f.rebase->zx.data();
       last = f.rebase->length() - 1;
     }
   }

@@ -33,7 +33,28 @@ void set_text(Mp& x, const std::string& text, const char* what) {
     throw std::invalid_argument(std::string("reference orbit: ") + what + " '" + text + "' is not a decimal number");
 }
 
+// Z = x + i y as a CxExp: each part's 53-bit mantissa (MPFR, round to nearest), put on the larger
+// part's exponent (exactly, or dropped when 2^1022 times smaller), normalised.
+CxExp to_cxexp(const mpfr_t x, const mpfr_t y) {
+  long ex = 0, ey = 0;
+  const bool zx = mpfr_zero_p(x) != 0, zy = mpfr_zero_p(y) != 0;
+  const double mx = zx ? 0.0 : mpfr_get_d_2exp(&ex, x, MPFR_RNDN);  // in [0.5, 1)
+  const double my = zy ? 0.0 : mpfr_get_d_2exp(&ey, y, MPFR_RNDN);
+  if (zx && zy) return {};
+  const long e = zx ? ey : zy ? ex : std::max(ex, ey);
+  auto on = [&](double m, long em, bool zero) {
+    if (zero || em - e < -1022) return 0.0;
+    return m * pow2(em - e);
+  };
+  return cx_scaled(on(mx, ex, zx), on(my, ey, zy), e);
+}
+
 }  // namespace
+
+void ReferenceOrbit::derive_doubles() {
+  z.resize(2 * zx.size());
+  for (std::size_t n = 0; n < zx.size(); ++n) cx_to_double(zx[n], z[2 * n], z[2 * n + 1]);
+}
 
 std::string ReferenceSpec::text() const {
   std::ostringstream os;
@@ -60,9 +81,8 @@ ReferenceOrbit compute_reference(const ReferenceSpec& spec, const std::function<
 
   ReferenceOrbit out;
   out.spec = spec;
-  out.z.reserve(2 * (static_cast<std::size_t>(spec.max_iter) + 1));
-  out.z.push_back(mpfr_get_d(x.v, MPFR_RNDN));
-  out.z.push_back(mpfr_get_d(y.v, MPFR_RNDN));
+  out.zx.reserve(static_cast<std::size_t>(spec.max_iter) + 1);
+  out.zx.push_back(to_cxexp(x.v, y.v));
   mpfr_sqr(xx.v, x.v, MPFR_RNDN);
   mpfr_sqr(yy.v, y.v, MPFR_RNDN);
   for (std::uint64_t n = 1; n <= spec.max_iter; ++n) {
@@ -72,8 +92,7 @@ ReferenceOrbit compute_reference(const ReferenceSpec& spec, const std::function<
     mpfr_add(x.v, x.v, cx.v, MPFR_RNDN);
     mpfr_mul_2ui(y.v, xy.v, 1, MPFR_RNDN);
     mpfr_add(y.v, y.v, cy.v, MPFR_RNDN);
-    out.z.push_back(mpfr_get_d(x.v, MPFR_RNDN));
-    out.z.push_back(mpfr_get_d(y.v, MPFR_RNDN));
+    out.zx.push_back(to_cxexp(x.v, y.v));
     mpfr_sqr(xx.v, x.v, MPFR_RNDN);
     mpfr_sqr(yy.v, y.v, MPFR_RNDN);
     // The orbit stops at its first |Z_n|^2 > R^2 (the norm rounded to 64 bits: where exactly it
@@ -85,6 +104,7 @@ ReferenceOrbit compute_reference(const ReferenceSpec& spec, const std::function<
     }
     if (progress && (n & 0x3fff) == 0) progress(n);
   }
+  out.derive_doubles();
   return out;
 }
 

@@ -1,7 +1,7 @@
 // OUT.h5.reference (reference_file.hpp). Layout, all integers little-endian:
-//   magic "FRACTREF" (8), version uint32 = 1, orbit count uint32;
+//   magic "FRACTREF" (8), version uint32 = 2, orbit count uint32;
 //   per orbit: spec text length uint32, the spec text (ReferenceSpec::text), escaped uint32,
-//              length L uint64, then L pairs of float64 (Re Z_n, Im Z_n);
+//              length L uint64, then L triples (re float64, im float64, e int64): Z_n as CxExp;
 //   CRC-32 of every byte before it, uint32; end magic "END." (4).
 #include "fractal/deep/reference_file.hpp"
 
@@ -23,7 +23,7 @@ namespace {
 
 constexpr char kMagic[8] = {'F', 'R', 'A', 'C', 'T', 'R', 'E', 'F'};
 constexpr char kEnd[4] = {'E', 'N', 'D', '.'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 
 template <class T>
 void put(std::vector<unsigned char>& b, T v) {
@@ -72,8 +72,11 @@ void write_reference_file(const std::string& path, const std::vector<ReferenceOr
     b.insert(b.end(), t.begin(), t.end());
     put<std::uint32_t>(b, o.escaped ? 1u : 0u);
     put<std::uint64_t>(b, o.length());
-    const auto* p = reinterpret_cast<const unsigned char*>(o.z.data());
-    b.insert(b.end(), p, p + o.z.size() * sizeof(double));
+    for (const CxExp& v : o.zx) {
+      put<double>(b, v.re);
+      put<double>(b, v.im);
+      put<std::int64_t>(b, v.e);
+    }
   }
   put<std::uint32_t>(b, static_cast<std::uint32_t>(libdeflate_crc32(0, b.data(), b.size())));
   b.insert(b.end(), kEnd, kEnd + 4);
@@ -147,13 +150,17 @@ std::optional<std::vector<ReferenceOrbit>> read_reference_file(const std::string
     out[k].spec = specs[k];
     out[k].escaped = r.get<std::uint32_t>() != 0;
     const std::uint64_t len = r.get<std::uint64_t>();
-    if (!r.ok || len == 0 || len > std::uint64_t{specs[k].max_iter} + 1 || r.at + len * 16 > b.size() - 8) {
+    if (!r.ok || len == 0 || len > std::uint64_t{specs[k].max_iter} + 1 || r.at + len * 24 > b.size() - 8) {
       why = "its orbit " + std::to_string(k) + " has an impossible length";
       return std::nullopt;
     }
-    out[k].z.resize(2 * len);
-    std::memcpy(out[k].z.data(), b.data() + r.at, len * 16);
-    r.at += len * 16;
+    out[k].zx.resize(len);
+    for (CxExp& v : out[k].zx) {
+      v.re = r.get<double>();
+      v.im = r.get<double>();
+      v.e = r.get<std::int64_t>();
+    }
+    out[k].derive_doubles();
   }
   if (!r.ok || r.at != b.size() - 8) {
     why = "it is malformed";

@@ -382,6 +382,22 @@ void OutputFile::write_reference(const deep::DeepJob& job) {
                H5Dclose);
     if (!d || H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, o.z.data()) < 0)
       fail("cannot write /reference/" + job.roles[k] + " in");
+    // The extended values (the extended-exponent kernel's): [L, 3] = (re, im, e) with Z_n = (re + i im) * 2^e.
+    {
+      hsize_t xd[2] = {o.length(), 3};
+      H5Handle xs(H5Screate_simple(2, xd, nullptr), H5Sclose);
+      std::vector<double> v(3 * o.length());
+      for (std::size_t n = 0; n < o.length(); ++n) {
+        v[3 * n] = o.zx[n].re;
+        v[3 * n + 1] = o.zx[n].im;
+        v[3 * n + 2] = static_cast<double>(o.zx[n].e);
+      }
+      const std::string xname = job.roles[k] + "_exp";
+      H5Handle x(H5Dcreate2(g.get(), xname.c_str(), H5T_IEEE_F64LE, xs.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 H5Dclose);
+      if (!x || H5Dwrite(x.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
+        fail("cannot write /reference/" + xname + " in");
+    }
     attr_string(d.get(), "z0_re", o.spec.z0_re);
     attr_string(d.get(), "z0_im", o.spec.z0_im);
     attr_string(d.get(), "c_re", o.spec.c_re);

@@ -17,14 +17,16 @@ void broadcast_orbit(deep::ReferenceOrbit& o, MPI_Comm comm, int rank) {
   std::uint64_t head[2] = {o.length(), o.escaped ? 1u : 0u};
   MPI_Bcast(head, 2, MPI_UINT64_T, 0, comm);
   if (rank != 0) {
-    o.z.assign(2 * head[0], 0.0);
+    o.zx.assign(head[0], {});
     o.escaped = head[1] != 0;
   }
-  constexpr std::size_t kPiece = std::size_t{1} << 27;  // doubles (1 GiB)
-  for (std::size_t at = 0; at < o.z.size(); at += kPiece) {
-    const int n = static_cast<int>(std::min(kPiece, o.z.size() - at));
-    MPI_Bcast(o.z.data() + at, n, MPI_DOUBLE, 0, comm);
-  }
+  static_assert(sizeof(deep::CxExp) == 24, "CxExp is sent as raw bytes");
+  auto* bytes = reinterpret_cast<unsigned char*>(o.zx.data());
+  const std::size_t total = o.zx.size() * sizeof(deep::CxExp);
+  constexpr std::size_t kPiece = std::size_t{1} << 30;  // bytes: an int count
+  for (std::size_t at = 0; at < total; at += kPiece)
+    MPI_Bcast(bytes + at, static_cast<int>(std::min(kPiece, total - at)), MPI_BYTE, 0, comm);
+  if (rank != 0) o.derive_doubles();
 }
 
 }  // namespace
@@ -60,8 +62,10 @@ ReferenceTiming setup_references(deep::DeepJob& job, JobOutput* out, double prog
         });
       }
     }
-    out->save_reference(job, !t.from_file);
     t.seconds = omp_get_wtime() - t0;
+    const double s0 = omp_get_wtime();
+    out->save_reference(job, !t.from_file);
+    t.save_s = omp_get_wtime() - s0;
   }
   const double b0 = MPI_Wtime();
   for (deep::ReferenceOrbit& o : job.orbits) broadcast_orbit(o, comm, rank);

@@ -44,16 +44,16 @@ void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTi
   std::uint64_t bytes = 0;
   for (std::size_t k = 0; k < job.orbits.size(); ++k) {
     const deep::ReferenceOrbit& o = job.orbits[k];
-    bytes += o.z.size() * sizeof(double);
+    bytes += o.z.size() * sizeof(double) + o.zx.size() * sizeof(deep::CxExp);
     std::fprintf(out, "  reference %-14s %zu of %u iterations%s, %u bits\n", job.roles[k].c_str(), o.length() - 1,
                  o.spec.max_iter, o.escaped ? " (escapes)" : "", o.spec.precision_bits);
   }
   if (t.from_file)
-    std::fprintf(out, "  reference orbits read from %s in %.3f s (not recomputed); broadcast %.3f s; %.3g MB per rank\n",
-                 sidecar.c_str(), t.seconds, t.broadcast_s, bytes / 1e6);
+    std::fprintf(out, "  reference orbits read from %s in %.3f s (not recomputed); stored %.3f s, broadcast %.3f s; %.3g MB per rank\n",
+                 sidecar.c_str(), t.seconds, t.save_s, t.broadcast_s, bytes / 1e6);
   else
-    std::fprintf(out, "  reference orbits computed in %.3f s; broadcast %.3f s; %.3g MB per rank\n", t.seconds,
-                 t.broadcast_s, bytes / 1e6);
+    std::fprintf(out, "  reference orbits computed in %.3f s; stored %.3f s, broadcast %.3f s; %.3g MB per rank\n", t.seconds,
+                 t.save_s, t.broadcast_s, bytes / 1e6);
   std::fflush(out);
 }
 

@@ -134,13 +134,19 @@ def run(checker, *args):
     return p.returncode, p.stdout, p.stderr
 
 
-FRAME_RE = re.compile(r"^frame (\d+): compared (\d+), exact (\d+) \(([\d.]+)%\), precision-sensitive (\d+)$", re.M)
-OVERALL_RE = re.compile(r"^overall: compared (\d+), exact (\d+) \(([\d.]+|n/a)%?\), precision-sensitive (\d+); "
+FRAME_RE = re.compile(r"^frame (\d+): compared (\d+), exact (\d+) \(([\d.]+)%\), precision-sensitive (\d+), "
+                      r"position-sensitive (\d+)$", re.M)
+OVERALL_RE = re.compile(r"^overall: compared (\d+), exact (\d+) \(([\d.]+|n/a)%?\), precision-sensitive (\d+), "
+                        r"position-sensitive \d+; "
                         r"required >= [\d.]+%: (PASSED|FAILED)$", re.M)
 
 
 def frames_of(out):
     return {int(m[0]): (int(m[1]), int(m[2]), int(m[4])) for m in FRAME_RE.findall(out)}
+
+
+def position_sensitive_of(out):
+    return {int(m[0]): int(m[5]) for m in FRAME_RE.findall(out)}
 
 
 def overall_of(out):
@@ -220,7 +226,9 @@ def main():
     ov = overall_of(out)
     check(rc == 0 and ov and ov[3] == "PASSED", f"B passes (rc {rc}) {err.strip()}")
     check(sorted(fr) == [1, 2, 3, 4] and "frame 0: method 0" in out, "B: method 0 frame 0 skipped by default")
-    check(all(c + s == WB * HB and e == c for c, e, s in fr.values()), "B: every compared pixel of frames 1-4 exact")
+    ps = position_sensitive_of(out)
+    check(all(c + s + ps[f] == WB * HB and e == c for f, (c, e, s) in fr.items()),
+          f"B: every compared pixel of frames 1-4 exact (position-sensitive, excluded: {ps})")
     check(4 in fr and fr[4][2] >= WB and all(fr[k][2] == 0 for k in (1, 2, 3) if k in fr),
           f"B frame 4: the 1e-60 row is precision-sensitive (sensitive {fr.get(4)})")
     check("precision-sensitive (5, " in out, "precision-sensitive pixels are listed")

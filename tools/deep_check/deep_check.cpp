@@ -9,7 +9,12 @@
 // How: each sampled pixel is iterated twice, at p1 = ceil(log2(1/dx)) + ceil(log2(max(1,|centre|)))
 // + 64 bits and at p2 = p1 + --extra-bits. When the two disagree the pixel's count depends on the
 // working precision (its orbit sits on an escape boundary to within rounding) and no single answer is
-// "right": it is excluded and reported. Every other pixel is compared with the file. The escape test
+// "right": it is excluded and reported. A third run, at p2 with the pixel moved by --position-shift
+// (default 2^-36) pixel spacings in both coordinates, finds pixels whose count changes within a
+// sliver of a pixel: a renderer places pixels with double-precision offsets (relative error up to
+// 2^-53 of the offset, so up to 2^-38 of a pixel spacing at 65536 pixels), so for such pixels too
+// no single answer is right: they are excluded as position-sensitive and reported. Every other
+// pixel is compared with the file. The escape test
 // |z_k|^2 > R^2 is decided exactly for the computed squares (R^2 of the float64 R held exactly and the
 // rounding direction of x^2 + y^2 resolving a tie), so no float64 comparison can blur it.
 // Exit 0: exact/compared >= --min-exact and compared > 0; 1: otherwise; 2: usage / file errors.
@@ -41,6 +46,8 @@ const char* kHelp =
     "  --samples N       pixels per frame, stratified over the frame (default 200; all if N >= W*H)\n"
     "  --min-exact F     required fraction of exact counts among compared pixels (default 0.999)\n"
     "  --extra-bits B    second precision p2 = p1 + B; pixels whose counts differ are excluded (default 128)\n"
+    "  --position-shift S  third run at p2 with the pixel moved by S pixel spacings; pixels whose count\n"
+    "                    changes are excluded as position-sensitive (default 2^-36; 0 = off)\n"
     "  --allow-partial   check a file whose root attribute complete != 1\n"
     "  --all-methods     also check method 0 (double kernel) frames\n"
     "  --quiet           print only the overall line\n"
@@ -53,6 +60,7 @@ struct Options {
   uint64_t samples = 200;
   double min_exact = 0.999;
   long extra_bits = 128;
+  double position_shift = 0x1p-36;  // pixel spacings; 0: no position-sensitivity run
   bool allow_partial = false, all_methods = false, quiet = false;
 };
 
@@ -87,6 +95,15 @@ Options parse_args(int argc, char** argv) {
     else if (arg == "--frames") { o.frames = value(); if (o.frames.empty()) fail("--frames: empty list"); }
     else if (arg == "--samples") o.samples = parse_uint(arg, value(), 1, 1000000000000ULL);
     else if (arg == "--extra-bits") o.extra_bits = long(parse_uint(arg, value(), 1, 1000000));
+    else if (arg == "--position-shift") {
+      const std::string v = value();
+      char* end = nullptr;
+      errno = 0;
+      const double d = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end || errno || !(d >= 0 && d <= 0.25))
+        throw Usage("--position-shift must be a number in [0, 0.25] (pixel spacings), got '" + v + "'");
+      o.position_shift = d;
+    }
     else if (arg == "--min-exact") {
       std::string v = value();
       char* end = nullptr;
@@ -289,10 +306,11 @@ struct Pixel { uint32_t i, j; };
 
 // The count of one pixel by direct iteration at k.prec bits; iters accumulates the steps taken.
 uint32_t brute(Work& w, const Consts& k, const mpfr_t R2, const Frame& f, uint32_t W, uint32_t H,
-               bool julia, Pixel px, uint64_t& iters) {
+               bool julia, Pixel px, uint64_t& iters, double shift = 0) {
   const mpfr_rnd_t r = MPFR_RNDN;
-  mpfr_mul_d(w.u.v, k.dx.v, double(px.j) + 0.5 - double(W) / 2, r);    // exact half-integer factors
-  mpfr_mul_d(w.v.v, k.dx.v, -(double(px.i) + 0.5 - double(H) / 2), r);  // row 0 = top
+  // Half-integer factors (plus the optional shift, a small power of two: still exact doubles).
+  mpfr_mul_d(w.u.v, k.dx.v, double(px.j) + 0.5 - double(W) / 2 + shift, r);
+  mpfr_mul_d(w.v.v, k.dx.v, -(double(px.i) + 0.5 - double(H) / 2) + shift, r);  // row 0 = top
   if (!(f.cs == 1.0 && f.sn == 0.0)) {
     mpfr_mul_d(w.t.v, w.u.v, f.cs, r);
     mpfr_mul_d(w.a.v, w.v.v, f.sn, r);
@@ -426,7 +444,7 @@ int run(const Options& o) {
                 "%d threads\n", o.file.c_str(), fractal.c_str(), (unsigned long long)nframes, W, H, ss, R,
                 (unsigned long long)N, omp_get_max_threads());
 
-  uint64_t tot_cmp = 0, tot_exact = 0, tot_sens = 0, frames_checked = 0;
+  uint64_t tot_cmp = 0, tot_exact = 0, tot_sens = 0, tot_psens = 0, frames_checked = 0;
   std::string why_none = "no frame selected";
   for (uint64_t fi = 0; fi < nframes; ++fi) {
     if (!sel[fi]) continue;
@@ -463,7 +481,7 @@ int run(const Options& o) {
         fail(where("cannot read /counts of frame " + std::to_string(fi)));
     }
 
-    std::vector<uint32_t> b1(N), b2(N);
+    std::vector<uint32_t> b1(N), b2(N), b3(N);
     uint64_t iters = 0;
     double thread_s = 0, t0 = omp_get_wtime();
 #pragma omp parallel reduction(+ : iters, thread_s)
@@ -476,12 +494,14 @@ int run(const Options& o) {
         double ts = omp_get_wtime();
         b1[s] = brute(w1, k1, R2.v, fr, W, H, julia, pix[s], iters);
         b2[s] = brute(w2, k2, R2.v, fr, W, H, julia, pix[s], iters);
+        b3[s] = o.position_shift > 0 && b1[s] == b2[s] ? brute(w2, k2, R2.v, fr, W, H, julia, pix[s], iters, o.position_shift)
+                                                      : b2[s];
         thread_s += omp_get_wtime() - ts;
       }
     }
     double wall = omp_get_wtime() - t0;
 
-    uint64_t cmp = 0, exact = 0, sens = 0, shown = 0, shown_sens = 0;
+    uint64_t cmp = 0, exact = 0, sens = 0, psens = 0, shown = 0, shown_sens = 0;
     std::string lines;
     char buf[256];
     for (uint64_t s = 0; s < N; ++s) {
@@ -490,6 +510,15 @@ int run(const Options& o) {
         if (shown_sens++ < 5) {
           std::snprintf(buf, sizeof buf, "  precision-sensitive (%u, %u): %ld bits %u, %ld bits %u, file %u\n",
                         pix[s].i, pix[s].j, (long)p1, b1[s], (long)p2, b2[s], file_counts[s]);
+          lines += buf;
+        }
+        continue;
+      }
+      if (b3[s] != b2[s]) {
+        ++psens;
+        if (shown_sens++ < 5) {
+          std::snprintf(buf, sizeof buf, "  position-sensitive (%u, %u): %u, moved by %g pixel %u, file %u\n", pix[s].i,
+                        pix[s].j, b2[s], o.position_shift, b3[s], file_counts[s]);
           lines += buf;
         }
         continue;
@@ -504,23 +533,24 @@ int run(const Options& o) {
     }
     ++frames_checked;
     if (!o.quiet) {
-      std::printf("frame %llu: compared %llu, exact %llu (%s), precision-sensitive %llu\n", (unsigned long long)fi,
-                  (unsigned long long)cmp, (unsigned long long)exact, percent(exact, cmp).c_str(), (unsigned long long)sens);
+      std::printf("frame %llu: compared %llu, exact %llu (%s), precision-sensitive %llu, position-sensitive %llu\n",
+                  (unsigned long long)fi, (unsigned long long)cmp, (unsigned long long)exact, percent(exact, cmp).c_str(),
+                  (unsigned long long)sens, (unsigned long long)psens);
       std::fputs(lines.c_str(), stdout);
       std::printf("  method %u, max_iter %u, precision %ld/%ld bits, %llu iterations in %.2f s (%.1f ns/iteration/thread)\n",
                   method[fi], fr.max_iter, (long)p1, (long)p2, (unsigned long long)iters, wall,
                   iters ? thread_s * 1e9 / double(iters) : 0.0);
       std::fflush(stdout);
     }
-    tot_cmp += cmp; tot_exact += exact; tot_sens += sens;
+    tot_cmp += cmp; tot_exact += exact; tot_sens += sens; tot_psens += psens;
   }
 
   // exact/compared >= min-exact, in integers (min-exact to 1e-9), so 999/1000 passes 0.999 exactly
   const uint64_t need = uint64_t(std::llround(o.min_exact * 1e9));
   const bool pass = tot_cmp > 0 && (unsigned __int128)tot_exact * 1000000000u >= (unsigned __int128)need * tot_cmp;
-  std::printf("overall: compared %llu, exact %llu (%s), precision-sensitive %llu; required >= %s: %s\n",
+  std::printf("overall: compared %llu, exact %llu (%s), precision-sensitive %llu, position-sensitive %llu; required >= %s: %s\n",
               (unsigned long long)tot_cmp, (unsigned long long)tot_exact, percent(tot_exact, tot_cmp).c_str(),
-              (unsigned long long)tot_sens, percent(need, 1000000000).c_str(),
+              (unsigned long long)tot_sens, (unsigned long long)tot_psens, percent(need, 1000000000).c_str(),
               pass ? "PASSED" : "FAILED");
   if (tot_cmp == 0)
     std::printf("nothing compared: %s\n",

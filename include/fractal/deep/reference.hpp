@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "fractal/deep/floatexp.hpp"
+
 namespace fractal::deep {
 
 // What defines one orbit. The texts are decimal numbers as given (any length).
@@ -24,9 +26,15 @@ struct ReferenceSpec {
 
 struct ReferenceOrbit {
   ReferenceSpec spec;
-  std::vector<double> z;  // [length][2]: Re Z_n, Im Z_n rounded to nearest double
+  // [length]: Z_n with an extended exponent (re and im each rounded to a 53-bit mantissa by MPFR,
+  // then on their shared exponent, normalised): the extended-exponent kernel's values. A deep
+  // reference may pass far closer to 0 than double's range (1e-308) near a minibrot's nucleus.
+  std::vector<CxExp> zx;
+  std::vector<double> z;  // [length][2]: the same values as doubles (cx_to_double): the double kernel's
   bool escaped = false;   // the last value escaped (|Z_M| > R); else M = max_iter
-  std::size_t length() const { return z.size() / 2; }
+  std::size_t length() const { return zx.size(); }
+  // Fills z from zx (after zx arrived by broadcast or from a file).
+  void derive_doubles();
 };
 
 // MPFR precision for a view whose pixel spacing is 2^log2_dx around a point of magnitude up to

@@ -15,6 +15,7 @@ class JobOutput;
 
 struct ReferenceTiming {
   double seconds = 0;      // rank 0: reading or computing the orbits (not the broadcast)
+  double save_s = 0;       // rank 0: writing them to /reference (and OUT.h5.reference when computed)
   double broadcast_s = 0;  // every rank: the broadcast
   bool from_file = false;  // read back from OUT.h5.reference (a resumed job)
   std::string note;        // why a stored orbit was not used, or ""
