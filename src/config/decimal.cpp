@@ -87,23 +87,6 @@ std::size_t first_nonzero(const std::string& s, const Parts& p) {
 
 }  // namespace
 
-std::string quote_text(const std::string& s, std::size_t max_chars) {
-  std::string out = "'";
-  const std::size_t n = s.size() < max_chars ? s.size() : max_chars;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto ch = static_cast<unsigned char>(s[i]);
-    if (ch < 0x20 || ch == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
-      out += buf;
-    } else {
-      out += static_cast<char>(ch);
-    }
-  }
-  if (n < s.size()) out += "...";
-  return out + "'";
-}
-
 std::string check_decimal(const std::string& option, const std::string& text) {
   Parts p;
   switch (split(text, p)) {

@@ -9,11 +9,11 @@
 
 namespace fractal {
 
-namespace {
-// The value as typed, but control characters escaped, so an error stays one line.
-std::string quote(const std::string& s) {
+std::string quote_text(const std::string& s, std::size_t max_chars) {
   std::string out = "'";
-  for (unsigned char ch : s) {
+  const std::size_t n = s.size() < max_chars ? s.size() : max_chars;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto ch = static_cast<unsigned char>(s[i]);
     if (ch < 0x20 || ch == 0x7f) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\x%02x", ch);
@@ -22,13 +22,12 @@ std::string quote(const std::string& s) {
       out += static_cast<char>(ch);
     }
   }
+  if (n < s.size()) out += "...";
   return out + "'";
 }
 
-}  // namespace
-
 void bad_value(const std::string& opt, const std::string& what, const std::string& got) {
-  throw UsageError("--" + opt + " must be " + what + ", got " + quote(got));
+  throw UsageError("--" + opt + " must be " + what + ", got " + quote_text(got));
 }
 
 double parse_double(const std::string& opt, const std::string& s, double lo, double hi, bool lo_open) {

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "fractal/config/parse.hpp"  // quote_text
+
 namespace fractal {
 
 // The most digits a mantissa may have (integer and fraction digits together, leading and trailing
@@ -41,10 +43,5 @@ bool decimal_is_negative(const std::string& text);
 // "0.00123e5" -> 2, "-1.76" -> 0, "1E1086" -> 1086, "4.00000000000E533" -> 533, "0.5" -> -1.
 // Throws std::invalid_argument for zero or for text that check_decimal would refuse.
 std::int64_t decimal_exponent10(const std::string& text);
-
-// `s` in single quotes with control characters (< 0x20, 0x7f) written as \xNN, so a message that
-// shows it stays one line; text longer than `max_chars` is cut there and marked "...". The same
-// quoting as the option parser's (parse.cpp) messages.
-std::string quote_text(const std::string& s, std::size_t max_chars = static_cast<std::size_t>(-1));
 
 }  // namespace fractal

@@ -6,6 +6,10 @@
 
 namespace fractal {
 
+// `s` in single quotes with control characters (< 0x20, 0x7f) written as \xNN, so a message that
+// shows it stays one line; text longer than `max_chars` is cut there and marked "...".
+std::string quote_text(const std::string& s, std::size_t max_chars = static_cast<std::size_t>(-1));
+
 [[noreturn]] void bad_value(const std::string& opt, const std::string& what, const std::string& got);
 double parse_double(const std::string& opt, const std::string& text, double lo, double hi, bool lo_open = false);
 std::uint64_t parse_uint(const std::string& opt, const std::string& text, std::uint64_t lo, std::uint64_t hi);
