@@ -31,8 +31,8 @@ endfunction()
 
 fractal_deep_test(accuracy_1e14                 60)   # 128x128, 400 samples exact (double deltas)
 fractal_deep_test(accuracy_5e113                180)   # 128x128, 200 samples exact
-fractal_deep_test(accuracy_1e50                240)   # 64x64, 100 samples exact (263010 iterations)
-fractal_deep_test(accuracy_4e533               300)   # 64x64, 80 samples exact (extended-exponent deltas)
+fractal_deep_test(accuracy_1e50                240)   # 48x48, 80 samples exact (263010 iterations)
+fractal_deep_test(accuracy_4e533               300)   # 48x48, 60 samples exact (extended-exponent deltas)
 fractal_deep_test(accuracy_julia                120)   # Julia c=-0.8+0.156i at 1e-40 and 1e-320, every pixel
 fractal_deep_test(accuracy_supersample_rotation 180)   # 1e14 --supersample 2; 5e113 --rotation 30
 fractal_deep_test(invariance                   240)   # -np 1x1, 3x2, 2x1: identical counts and hash

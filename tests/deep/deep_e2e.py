@@ -157,8 +157,8 @@ def method_line_ok(r, method, what):
 LOCATIONS = {  # name: (size, samples, method)
     "1e14": (128, 400, 1),
     "5e113": (128, 200, 1),
-    "1e50": (64, 100, 1),
-    "4e533": (64, 80, 2),
+    "1e50": (48, 80, 1),
+    "4e533": (48, 60, 2),
     "5e227": (48, 24, 1),   # deep-long
     "1e1086": (48, 24, 2),  # deep-long
 }

@@ -354,9 +354,17 @@ std::string check_accepted(const fractal::Config& c, MemFile& mf) {
   if (c.width < 1 || c.width > 65536 || c.height < 1 || c.height > 65536) return "size out of range";
   if (c.frames < 1 || c.frames > 1000000) return "frames out of range";
   if (c.max_iter < 1) return "max_iter 0";
-  if (!(c.view.xmin < c.view.xmax) || !(c.view.ymin < c.view.ymax) || !finite(c.view.xmin) || !finite(c.view.xmax) ||
-      !finite(c.view.ymin) || !finite(c.view.ymax))
-    return "view not finite or empty";
+  if (!finite(c.view.xmin) || !finite(c.view.xmax) || !finite(c.view.ymin) || !finite(c.view.ymax))
+    return "view not finite";
+  if (c.perturbation()) {
+    // A deep view: its exact texts and a normalised pixel spacing; the double bounds only
+    // approximate it (they may coincide).
+    if (c.center_re_text.empty() || c.center_im_text.empty() || c.view_width_text.empty())
+      return "deep view without its texts";
+    if (!(c.pixel_spacing.m >= 1.0 && c.pixel_spacing.m < 2.0)) return "deep view: pixel spacing not normalised";
+  } else if (!(c.view.xmin < c.view.xmax) || !(c.view.ymin < c.view.ymax)) {
+    return "view empty";
+  }
   if (!(c.fps > 0 && c.fps <= 1000) || !(c.escape_radius > 0) || !finite(c.escape_radius)) return "fps or escape radius out of range";
   if (c.compression_level < 0 || c.compression_level > 9 || c.strip_rows > 65536) return "run settings out of range";
   if (c.end_view && (!finite(c.end_view->xmin) || !finite(c.end_view->xmax) || !finite(c.end_view->ymin) ||
