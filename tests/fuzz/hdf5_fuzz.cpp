@@ -447,10 +447,11 @@ Diagnosis classify(const std::string& report) {
   if (report.rfind("HANG backtrace:", 0) == 0) {
     // backtrace() from the handler: the handler (and, under ASan, its interceptor), the signal
     // trampoline in libc, then where the child was stuck, maybe in a libc function (memcpy)
-    // called from there: the first frame past those decides.
+    // called from there: the first frame past those decides
     std::size_t i = 1;
     while (i < lines.size() && lines[i].find("libc.so") == std::string::npos) ++i;
-    while (i < lines.size() && lines[i].find("libc.so") != std::string::npos) ++i;
+    // ... and the sanitizer runtime: under ASan a stuck memcpy is its interceptor's, in libasan.
+    while (i < lines.size() && (lines[i].find("libc.so") != std::string::npos || lines[i].find("libasan") != std::string::npos)) ++i;
     std::vector<std::string> frames(lines.begin() + static_cast<long>(std::min(i, lines.size())), lines.end());
     d.hdf5 = !frames.empty() && frames.front().find("libhdf5") != std::string::npos;
     d.what = "hang in " + hdf5_where(frames);
