@@ -402,6 +402,17 @@ extern "C" void on_child_alarm(int) {
   _exit(70);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+// ASan calls this when it has found an error, before it writes the report. Symbolising the
+// report's frames costs CPU time (seconds on a loaded machine), and the alarm must not fire in the
+// middle of it: that left a report cut off before its first frame ("... in ?", a failure) beside a
+// "hang" whose frames were ASan's own reporting.
+extern "C" void __asan_on_error() {
+  itimerval off{};
+  setitimer(ITIMER_PROF, &off, nullptr);
+}
+#endif
+
 extern "C" void in_forked_child() {
 #if defined(__SANITIZE_ADDRESS__)
   __sanitizer_set_report_path((g_report_dir + "/asan").c_str());  // asan.PID
