@@ -185,7 +185,9 @@ int run(const ColourOptions& o) {
     if (o.boundary > 0) {
       reader.read_distance(f, distance, missing);
       extra.distance = distance;
-      extra.boundary_below = o.boundary * ((in.xmax[f] - in.xmin[f]) / in.width);  // W sample spacings
+      // W sample spacings: /distance is in sample spacings in perturbation frames, in complex-plane
+      // units in the others.
+      extra.boundary_below = in.method[f] != 0 ? o.boundary : o.boundary * ((in.xmax[f] - in.xmin[f]) / in.width);
       extra.boundary = boundary;
     }
     const bool counts_only = extra.smooth.empty() && extra.distance.empty();

@@ -21,6 +21,7 @@ function(fractal_deep_test case timeout)
             --work "${CMAKE_CURRENT_BINARY_DIR}/deep/${case}"
             --source "${PROJECT_SOURCE_DIR}"
             --checker "$<TARGET_FILE:fractal-deep-check>"
+            --colour "$<TARGET_FILE:fractal-colour>"
             --case ${case})
   set_tests_properties(deep.${case} PROPERTIES
     TIMEOUT ${timeout}
@@ -40,4 +41,5 @@ fractal_deep_test(resume                       180)   # SIGUSR1, OUT.h5.referenc
 fractal_deep_test(bad_input                     120)   # refused deep options: exit 2, one line, no files
 fractal_deep_test(print_config                  120)   # 1e1086 texts round trip; config == --location
 fractal_deep_test(smooth                        120)   # /smooth of a deep view vs counts and gmpy2
+fractal_deep_test(distance                      300)   # /distance (pixel spacings) vs MPFR derivative; --boundary
 fractal_deep_test(accuracy_long               1800 deep-long)  # 5e227, 1e1086 at 48x48, 24 samples each

@@ -416,7 +416,12 @@ void CountsReader::open(const std::string& path) {
   beat();
   in.rotation = in.format_version >= 2 ? ck.read_1d<double>(g.get(), "rotation", H5T_NATIVE_DOUBLE, n, H5T_FLOAT)
                                        : std::vector<double>(n, 0.0);
+  in.method = in.format_version >= 3 ? ck.read_1d<std::uint8_t>(g.get(), "method", H5T_NATIVE_UINT8, n, H5T_INTEGER)
+                                     : std::vector<std::uint8_t>(n, 0);
+  beat();
   for (std::uint64_t i = 0; i < n; ++i) {
+    if (in.method[i] > 2)
+      ck.fail("/frames/method[" + std::to_string(i) + "] = " + std::to_string(in.method[i]) + " is not a known method (0, 1, 2)");
     if (in.max_iter[i] < 1 || (in.count_bytes == 2 && in.max_iter[i] > 65535))
       ck.fail("/frames/max_iter[" + std::to_string(i) + "] = " + std::to_string(in.max_iter[i]) + " does not fit the counts' type");
   }

@@ -335,8 +335,6 @@ void check_deep(const Config& c) {
   if (!c.path.empty() || c.end_view || c.c_im_increment != 0)
     throw UsageError(std::string(!c.path.empty() ? "--key" : c.end_view ? "--end-center-re/--end-center-im/--end-view-width" : "--c-im-increment") +
                      ": deep views are stills for now (" + why + "); animated deep zooms are not supported yet");
-  if (c.distance)
-    throw UsageError("--distance is not available for deep views yet (" + why + "); --smooth is");
   const std::uint64_t orbits = c.fractal == Fractal::Julia ? 2 : 1;
   const std::uint64_t bytes = orbits * deep::reference_bytes(c.max_iter);
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);

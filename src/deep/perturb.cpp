@@ -52,7 +52,24 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::uint32_t pixel_double(const DeepFrame& f, double u, double v, double& esc_x, double& esc_y) {
+// What one pixel's run leaves besides its count: z at the escape step (NaN when it does not
+// escape) and, when the derivative is tracked, dz/dc (Mandelbrot) or dz/dz_0 (Julia) of that z.
+struct PixelEnd {
+  double zx = kNaN, zy = kNaN;
+  CxExp dz;
+};
+
+// dz' = 2 z dz (+ 1 for Mandelbrot), z the value before the step: the derivative of the exact
+// orbit, independent of how z is split into Z_n + delta. In CxExp: it grows like 1 / (pixel
+// spacing), beyond double's range in deep views.
+inline CxExp derivative_step(const CxExp& dz, const CxExp& z, bool julia) {
+  const CxExp two_z{z.re, z.im, z.e + 1};
+  const CxExp p = cx_mul(dz, two_z);
+  return julia ? p : cx_add(p, CxExp{1.0, 0.0, 0});
+}
+
+template <bool Deriv>
+std::uint32_t pixel_double(const DeepFrame& f, double u, double v, PixelEnd& end) {
   const double dx = std::ldexp(f.dx.m, static_cast<int>(f.dx.e));
   const double r2 = f.escape_radius * f.escape_radius;
   double a = 0, b = 0, p = 0, q = 0;
@@ -66,7 +83,15 @@ std::uint32_t pixel_double(const DeepFrame& f, double u, double v, double& esc_x
   const double* Z = f.start->z.data();
   std::size_t last = f.start->length() - 1;
   std::size_t n = 0;
+  CxExp dz;
+  double zr = 0, zi = 0;  // z before the step (only for the derivative)
+  if constexpr (Deriv) {
+    if (f.julia) dz = CxExp{1.0, 0.0, 0};
+    zr = Z[0] + a;
+    zi = Z[1] + b;
+  }
   for (std::uint32_t k = 1; k <= f.max_iter; ++k) {
+    if constexpr (Deriv) dz = derivative_step(dz, cx_from(zr, zi), f.julia);
     const double X = Z[2 * n], Y = Z[2 * n + 1];
     const double wr = (X + X) + a, wi = (Y + Y) + b;
     const double na = std::fma(a, wr, std::fma(-b, wi, p));
@@ -74,11 +99,13 @@ std::uint32_t pixel_double(const DeepFrame& f, double u, double v, double& esc_x
     a = na;
     b = nb;
     ++n;
-    const double zr = Z[2 * n] + a, zi = Z[2 * n + 1] + b;
+    zr = Z[2 * n] + a;
+    zi = Z[2 * n + 1] + b;
     const double zn = std::fma(zr, zr, zi * zi);
     if (zn > r2) {
-      esc_x = zr;
-      esc_y = zi;
+      end.zx = zr;
+      end.zy = zi;
+      end.dz = dz;
       return k - 1;
     }
     if (zn < std::fma(a, a, b * b) || n == last) {
@@ -89,11 +116,11 @@ std::uint32_t pixel_double(const DeepFrame& f, double u, double v, double& esc_x
       last = f.rebase->length() - 1;
     }
   }
-  esc_x = esc_y = kNaN;
   return f.max_iter;
 }
 
-std::uint32_t pixel_exp(const DeepFrame& f, double u, double v, double& esc_x, double& esc_y) {
+template <bool Deriv>
+std::uint32_t pixel_exp(const DeepFrame& f, double u, double v, PixelEnd& end) {
   const double r2 = f.escape_radius * f.escape_radius;
   const CxExp off = cx_scaled(u * f.dx.m, v * f.dx.m, f.dx.e);
   CxExp d, dc;
@@ -102,17 +129,25 @@ std::uint32_t pixel_exp(const DeepFrame& f, double u, double v, double& esc_x, d
   const CxExp* Z = f.start->zx.data();
   std::size_t last = f.start->length() - 1;
   std::size_t n = 0;
+  CxExp dz, zb;  // the derivative, z before the step (only with Deriv)
+  if constexpr (Deriv) {
+    if (f.julia) dz = CxExp{1.0, 0.0, 0};
+    zb = cx_add(Z[0], d);
+  }
   for (std::uint32_t k = 1; k <= f.max_iter; ++k) {
+    if constexpr (Deriv) dz = derivative_step(dz, zb, f.julia);
     const CxExp two_z{Z[n].re, Z[n].im, Z[n].e + 1};  // 2 Z_n, exactly (still normalised)
     const CxExp w = cx_add(two_z, d);
     d = cx_add(cx_mul(d, w), dc);
     ++n;
     const CxExp z = cx_add(Z[n], d);
+    if constexpr (Deriv) zb = z;
     double zr, zi;
     cx_to_double(z, zr, zi);
     if (std::fma(zr, zr, zi * zi) > r2) {
-      esc_x = zr;
-      esc_y = zi;
+      end.zx = zr;
+      end.zy = zi;
+      end.dz = dz;
       return k - 1;
     }
     if (cx_norm_less(z, d) || n == last) {
@@ -122,35 +157,25 @@ std::uint32_t pixel_exp(const DeepFrame& f, double u, double v, double& esc_x, d
       last = f.rebase->length() - 1;
     }
   }
-  esc_x = esc_y = kNaN;
   return f.max_iter;
 }
 
-}  // namespace
-
-std::uint32_t perturb_pixel(const DeepFrame& f, std::uint32_t i, std::uint32_t j, double& esc_x, double& esc_y) {
+template <bool Deriv>
+std::uint32_t pixel_run(const DeepFrame& f, std::uint32_t i, std::uint32_t j, PixelEnd& end) {
   double u, v;
   pixel_offset(f, i, j, u, v);
-  return f.method == Method::PerturbExp ? pixel_exp(f, u, v, esc_x, esc_y) : pixel_double(f, u, v, esc_x, esc_y);
+  return f.method == Method::PerturbExp ? pixel_exp<Deriv>(f, u, v, end) : pixel_double<Deriv>(f, u, v, end);
 }
 
-std::uint64_t render_row_deep(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, double* esc_x, double* esc_y) {
-  std::uint64_t sum = 0;
-  for (std::uint32_t j = 0; j < f.width; ++j) {
-    double ex, ey;
-    out[j] = perturb_pixel(f, row, j, ex, ey);
-    sum += out[j];
-    if (esc_x) esc_x[j] = ex;
-    if (esc_y) esc_y[j] = ey;
-  }
-  return sum;
-}
-
-float deep_smooth(const DeepFrame& f, std::uint32_t count, double x, double y, double cx, double cy) {
-  if (count >= f.max_iter) return static_cast<float>(f.max_iter);
+// The steps past escape shared by /smooth and /distance (docs/FORMAT.md "Smooth and distance
+// data"): z <- z^2 + c in double with c = (cx, cy) while |z|^2 <= 2^64, at most 64 steps; the
+// derivative, when given, follows in CxExp. Returns m (the last step's index) and L = log|z_m|.
+double after_escape(std::uint32_t count, double& x, double& y, double cx, double cy, CxExp* dz, bool julia,
+                    std::uint64_t& m) {
   const std::uint64_t k = std::uint64_t{count} + 1;
-  std::uint64_t m = k;
+  m = k;
   while (m < k + 64 && std::fma(x, x, y * y) <= 18446744073709551616.0) {
+    if (dz) *dz = derivative_step(*dz, cx_from(x, y), julia);
     const double t = std::fma(x, x, cx);
     const double nx = std::fma(-y, y, t);
     y = std::fma(x + x, y, cy);
@@ -158,11 +183,66 @@ float deep_smooth(const DeepFrame& f, std::uint32_t count, double x, double y, d
     ++m;
   }
   const double r2 = std::fma(x, x, y * y);
-  const double L = std::isfinite(r2) && r2 > 0 ? 0.5 * std::log(r2) : std::log(std::hypot(x, y));
+  return std::isfinite(r2) && r2 > 0 ? 0.5 * std::log(r2) : std::log(std::hypot(x, y));
+}
+
+float smooth_value(const DeepFrame& f, std::uint32_t count, std::uint64_t m, double L) {
   const double Lr = std::log(std::max(f.escape_radius, 2.0));
   const double s = static_cast<double>(m) - 1.0 - std::log(L / Lr) / std::log(2.0);
   const float out = static_cast<float>(s);
   return std::isfinite(s) && std::isfinite(out) ? out : static_cast<float>(count);
+}
+
+// |z_m| log|z_m| / |dz_m| / dx, evaluated in logarithms (|dz| and 1/dx may be far beyond double's
+// range, their ratio is not).
+float distance_value(const DeepFrame& f, const CxExp& dz, double L) {
+  if (dz.e == kZeroExp || !(L > 0)) return 0.0f;
+  const double ln2 = 0.69314718055994530942;
+  const double ln_dz = 0.5 * std::log(std::fma(dz.re, dz.re, dz.im * dz.im));
+  const double ln_d = L + std::log(L) - ln_dz - std::log(f.dx.m) - static_cast<double>(dz.e + f.dx.e) * ln2;
+  const float out = static_cast<float>(std::exp(ln_d));
+  return std::isfinite(out) && out > 0 ? out : 0.0f;
+}
+
+}  // namespace
+
+std::uint32_t perturb_pixel(const DeepFrame& f, std::uint32_t i, std::uint32_t j, double& esc_x, double& esc_y) {
+  PixelEnd end;
+  const std::uint32_t n = pixel_run<false>(f, i, j, end);
+  esc_x = end.zx;
+  esc_y = end.zy;
+  return n;
+}
+
+std::uint64_t render_row_deep(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, float* smooth,
+                              float* distance) {
+  std::uint64_t sum = 0;
+  for (std::uint32_t j = 0; j < f.width; ++j) {
+    PixelEnd end;
+    const std::uint32_t n = distance ? pixel_run<true>(f, row, j, end) : pixel_run<false>(f, row, j, end);
+    out[j] = n;
+    sum += n;
+    if (!smooth && !distance) continue;
+    if (n >= f.max_iter) {  // interior
+      if (smooth) smooth[j] = static_cast<float>(f.max_iter);
+      if (distance) distance[j] = 0.0f;
+      continue;
+    }
+    double cx, cy;
+    pixel_c_double(f, row, j, cx, cy);
+    std::uint64_t m;
+    const double L = after_escape(n, end.zx, end.zy, cx, cy, distance ? &end.dz : nullptr, f.julia, m);
+    if (smooth) smooth[j] = smooth_value(f, n, m, L);
+    if (distance) distance[j] = distance_value(f, end.dz, L);
+  }
+  return sum;
+}
+
+float deep_smooth(const DeepFrame& f, std::uint32_t count, double x, double y, double cx, double cy) {
+  if (count >= f.max_iter) return static_cast<float>(f.max_iter);
+  std::uint64_t m;
+  const double L = after_escape(count, x, y, cx, cy, nullptr, f.julia, m);
+  return smooth_value(f, count, m, L);
 }
 
 }  // namespace fractal::deep

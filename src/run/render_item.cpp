@@ -56,19 +56,10 @@ std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, co
     maybe_progress();
     const FrameParams& p = frames[rows[r].frame];
     std::uint32_t* row_counts = counts.data() + r * W;
-    thread_local std::vector<double> esc_x, esc_y;  // [width]: z at escape (esc_kernel or deep /smooth)
-    if (p.deep) {  // perturbation (deep/perturb.hpp); /smooth from the z at escape
-      esc_x.resize(W);
-      esc_y.resize(W);
-      row_sum[r] = deep::render_row_deep(*p.deep, rows[r].row, row_counts, esc_x.data(), esc_y.data());
-      if (s.smooth) {
-        float* out = smooth.data() + r * W;
-        for (std::size_t j = 0; j < W; ++j) {
-          double cx, cy;
-          deep::pixel_c_double(*p.deep, rows[r].row, static_cast<std::uint32_t>(j), cx, cy);
-          out[j] = deep::deep_smooth(*p.deep, row_counts[j], esc_x[j], esc_y[j], cx, cy);
-        }
-      }
+    thread_local std::vector<double> esc_x, esc_y;  // [width]: z at escape (esc_kernel)
+    if (p.deep) {  // perturbation (deep/perturb.hpp), /smooth and /distance (pixel spacings) in the same pass
+      row_sum[r] = deep::render_row_deep(*p.deep, rows[r].row, row_counts, s.smooth ? smooth.data() + r * W : nullptr,
+                                         s.distance ? distance.data() + r * W : nullptr);
       continue;
     }
     if (esc_kernel) {

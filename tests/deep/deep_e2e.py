@@ -6,7 +6,7 @@ and "deep-long" (tests/deep.cmake). One script, one case per run:
 
 Cases (see CASES at the bottom): accuracy_1e14, accuracy_5e113, accuracy_1e50, accuracy_4e533,
 accuracy_julia, accuracy_supersample_rotation, invariance, resume, bad_input, print_config, smooth,
-accuracy_long. The accuracy cases judge the renderer's counts with tools/deep_check
+distance, accuracy_long. The accuracy cases judge the renderer's counts with tools/deep_check
 (fractal-deep-check: direct MPFR iteration, no perturbation, shares no code with the renderer) at
 >= 99.9 % exact. Exit 0 pass, 1 fail, 77 skipped (numpy/h5py missing).
 """
@@ -26,6 +26,7 @@ def extra_args(p):
     p.add_argument("--checker", required=True, help="fractal-deep-check executable")
     p.add_argument("--case", required=True, help="which test to run")
     p.add_argument("--checker-threads", type=int, default=2, help="OMP_NUM_THREADS of the checker")
+    p.add_argument("--colour", default="", help="fractal-colour executable (the distance case)")
 
 
 args = E.parse_args(extra_args)
@@ -379,7 +380,6 @@ def bad_input():
         ("--precision double on 1e50", ["--location", l50, "--precision", "double"], ["--precision", "double"]),
         ("--precision bogus", deepw + ["--precision", "bogus"], ["--precision", "bogus"]),
         ("--max-iter 4294967295 deep", deepw + ["--max-iter", "4294967295"], ["--max-iter", "4294967295", "reference orbit", "MiB"]),
-        ("--distance deep", deepw + ["--distance"], ["--distance"]),
     ]
     print(f"== {len(cases)} refused inputs: exit 2, exactly one stderr line naming option and value, nothing left behind")
     for what, opts, needles in cases:
@@ -529,6 +529,87 @@ def smooth():
         chk.check(abs(got - want) <= 0.01, f"smooth: pixel ({i}, {j}) smooth {got} != gmpy2 {want}")
 
 
+# ---- /distance ---------------------------------------------------------------------------------
+
+DIST_RE = re.compile(r"^overall /distance: compared (\d+), within \S+ (\d+) \(([0-9.]+)%\), largest relative difference (\S+);", re.M)
+
+
+def distance():
+    print("== --distance in deep views: /distance in pixel spacings, judged by fractal-deep-check's MPFR derivative "
+          "(relative 1e-3) on 1e14 (double deltas), 4e533 and Julia 1e-320 (extended-exponent deltas); /counts "
+          "unchanged by --distance; a damaged /distance fails the checker; fractal-colour --boundary paints from it")
+    jobs = [
+        ("1e14", 1, ["--location", os.path.join(LOC, "1e14.kfr"), "--width", "64", "--height", "64"], int(kfr("1e14")["Iterations"])),
+        ("4e533", 2, ["--location", os.path.join(LOC, "4e533.kfr"), "--width", "14", "--height", "14"], int(kfr("4e533")["Iterations"])),
+        ("julia-1e-320", 2, ["--fractal", "julia", "--c-re", "-0.8", "--c-im", "0.156", "--center-re", JULIA_RE,
+                             "--center-im", JULIA_IM, "--view-width", "1e-320", "--width", "32", "--height", "32",
+                             "--max-iter", "3000"], 3000),
+    ]
+    for tag, method, opts, mi in jobs:
+        what = f"{tag} --distance"
+        r, out = render(tag + "-dist", opts + ["--distance", "--smooth", "--strip-rows", "4"], timeout=900)
+        r0, out0 = render(tag + "-nodist", opts + ["--strip-rows", "4"], timeout=900)
+        if not (chk.ok_run(r, what) and chk.ok_run(r0, tag + " without --distance")):
+            continue
+        method_line_ok(r, method, what)
+        with h5py.File(out, "r") as f, h5py.File(out0, "r") as f0:
+            if not chk.check("distance" in f, f"{what}: no /distance in {list(f)}"):
+                continue
+            c, d = f["counts"][...], f["distance"][...]
+            chk.check(np.array_equal(c, f0["counts"][...]), f"{what}: --distance changed /counts")
+            chk.check(int(f["frames/method"][0]) == method, f"{what}: /frames/method {f['frames/method'][0]}")
+        esc = c < mi
+        dpos = d[esc]
+        print(f"{what}: {int(esc.sum())} escaped pixels, distance (pixel spacings) median {np.median(dpos):.4g}, "
+              f"range {dpos.min():.3g} .. {dpos.max():.3g}; interior {int((c == mi).sum())}")
+        chk.check(esc.sum() > 0 and (dpos > 0).all() and np.isfinite(dpos).all(),
+                  f"{what}: escaped pixels with a distance <= 0 or not finite: {int((~(dpos > 0)).sum())}")
+        chk.check((d[c == mi] == 0).all(), f"{what}: interior pixels with a distance != 0")
+        # in pixel spacings: a view at 1e-14 .. 1e-533 has O(1) values, complex-plane units would be ~1e-16 or 0
+        # in pixel spacings: O(1e-3 .. 1e2) at every depth (dense filaments: 4e533's median is ~5e-3); in
+        # complex-plane units the values would be ~1e-16 (1e14) or round to 0 in float32 (4e533, 1e-320)
+        chk.check(1e-6 < float(np.median(dpos)) < 1e4, f"{what}: median distance {np.median(dpos)} is not in pixel spacings")
+        rc = E.run([args.checker, out, "--samples", str(c.size)], threads=args.checker_threads, timeout=900)
+        m = DIST_RE.search(rc.out)
+        print(f"{what}: checker exit {rc.rc} in {rc.secs:.2f} s")
+        for line in rc.out.splitlines():
+            if line.startswith("overall") or "distance (" in line:
+                print("   |" + line)
+        chk.check(rc.rc == 0, f"{what}: the checker failed\n  {rc.describe()}")
+        if chk.check(m is not None, f"{what}: no 'overall /distance:' line\n  {rc.describe()}"):
+            print(f"{what}: FIGURE /distance {m.group(2)}/{m.group(1)} within 1e-3, largest relative difference {m.group(4)}")
+            chk.check(int(m.group(1)) >= 0.5 * esc.sum(), f"{what}: only {m.group(1)} distances compared")
+        if tag == "1e14":
+            # The check can fail: every 50th escaped sample's distance off by 1 % (2 % of the compared
+            # distances, beyond the 0.1 % the checker allows).
+            bad = out_path("1e14-dist-damaged")
+            import shutil
+            shutil.copyfile(out, bad)
+            where = np.argwhere(esc[0])[::50]
+            with h5py.File(bad, "r+") as f:
+                d0 = f["distance"][0]
+                for i, j in where:
+                    d0[i, j] *= np.float32(1.01)
+                f["distance"][0] = d0
+            rb = E.run([args.checker, bad, "--samples", str(c.size), "--quiet"], threads=args.checker_threads, timeout=900)
+            print(f"{what}: damaged /distance at {len(where)} escaped pixels: checker exit {rb.rc}")
+            chk.check(rb.rc == 1 and "overall /distance" in rb.out and "FAILED" in rb.out,
+                      f"{what}: the checker did not fail on a damaged /distance\n  {rb.describe()}")
+            if args.colour:
+                png = out_path("1e14-boundary").replace(".h5", ".png")
+                png0 = out_path("1e14-noboundary").replace(".h5", ".png")
+                rc1 = E.run([args.colour, out, "--png", png, "--boundary", "0.5", "--boundary-colour", "#ff00ff"], timeout=120)
+                rc0 = E.run([args.colour, out, "--png", png0], timeout=120)
+                if chk.check(rc1.rc == 0 and rc0.rc == 0, f"fractal-colour --boundary: exit {rc1.rc}/{rc0.rc}\n  {rc1.describe()}"):
+                    import matplotlib.image as mpimg
+                    a, a0 = mpimg.imread(png), mpimg.imread(png0)
+                    magenta = (np.abs(a[..., 0] - 1) < 1e-3) & (a[..., 1] < 1e-3) & (np.abs(a[..., 2] - 1) < 1e-3)
+                    want = int(((d[0] < 0.5) & (c[0] < mi)).sum())
+                    print(f"fractal-colour --boundary 0.5: {int(magenta.sum())} boundary pixels; /distance < 0.5 at {want}")
+                    chk.check(magenta.sum() == want and 0 < want < c[0].size,
+                              f"--boundary 0.5 painted {int(magenta.sum())} pixels, /distance < 0.5 at {want} escaped pixels")
+
+
 # ---- deep-long ----------------------------------------------------------------------------------
 
 def accuracy_long():
@@ -550,6 +631,7 @@ CASES = {
     "bad_input": bad_input,
     "print_config": print_config,
     "smooth": smooth,
+    "distance": distance,
     "accuracy_long": accuracy_long,
 }
 

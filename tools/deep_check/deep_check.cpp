@@ -17,7 +17,12 @@
 // pixel is compared with the file. The escape test
 // |z_k|^2 > R^2 is decided exactly for the computed squares (R^2 of the float64 R held exactly and the
 // rounding direction of x^2 + y^2 resolving a tie), so no float64 comparison can blur it.
-// Exit 0: exact/compared >= --min-exact and compared > 0; 1: otherwise; 2: usage / file errors.
+// When the file has /distance (fractal-render --distance), the same direct iteration also carries
+// the derivative (dz/dc, or dz/dz_0 for Julia, in MPFR) through the steps past escape the renderer
+// takes (while |z|^2 <= 2^64, at most 64), and each exactly counted escaped pixel's distance
+// estimate |z| log|z| / |dz|, in pixel spacings, must match the file's to --distance-tol (relative).
+// Exit 0: exact/compared >= --min-exact and compared > 0 (and, with /distance, the same fraction of
+// the distances within tolerance); 1: otherwise; 2: usage / file errors.
 #include <hdf5.h>
 #include <mpfr.h>
 #include <omp.h>
@@ -48,6 +53,7 @@ const char* kHelp =
     "  --extra-bits B    second precision p2 = p1 + B; pixels whose counts differ are excluded (default 128)\n"
     "  --position-shift S  third run at p2 with the pixel moved by S pixel spacings; pixels whose count\n"
     "                    changes are excluded as position-sensitive (default 2^-36; 0 = off)\n"
+    "  --distance-tol T  relative tolerance for /distance, when the file has it (default 1e-3; 0 = not checked)\n"
     "  --allow-partial   check a file whose root attribute complete != 1\n"
     "  --all-methods     also check method 0 (double kernel) frames\n"
     "  --quiet           print only the overall line\n"
@@ -61,6 +67,7 @@ struct Options {
   double min_exact = 0.999;
   long extra_bits = 128;
   double position_shift = 0x1p-36;  // pixel spacings; 0: no position-sensitivity run
+  double distance_tol = 1e-3;       // relative; 0: /distance not checked
   bool allow_partial = false, all_methods = false, quiet = false;
 };
 
@@ -103,6 +110,15 @@ Options parse_args(int argc, char** argv) {
       if (v.empty() || *end || errno || !(d >= 0 && d <= 0.25))
         throw Usage("--position-shift must be a number in [0, 0.25] (pixel spacings), got '" + v + "'");
       o.position_shift = d;
+    }
+    else if (arg == "--distance-tol") {
+      const std::string v = value();
+      char* end = nullptr;
+      errno = 0;
+      const double d = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end || errno || !(d >= 0 && d < 1))
+        fail("--distance-tol: bad value '" + v + "' (a relative tolerance in [0, 1))");
+      o.distance_tol = d;
     }
     else if (arg == "--min-exact") {
       std::string v = value();
@@ -299,14 +315,33 @@ mpfr_prec_t base_precision(const Frame& f, uint32_t W) {
 // Per-thread scratch at one precision: allocated once per frame, never inside the iteration.
 struct Work {
   Mpfr x, y, x2, y2, t, u, v, a, cr, ci;
-  explicit Work(mpfr_prec_t p) : x(p), y(p), x2(p), y2(p), t(p), u(p), v(p), a(p), cr(p), ci(p) {}
+  Mpfr dr, di, e, g;  // the derivative and its scratch, at kDerivBits
+  static constexpr mpfr_prec_t kDerivBits = 128;
+  explicit Work(mpfr_prec_t p)
+      : x(p), y(p), x2(p), y2(p), t(p), u(p), v(p), a(p), cr(p), ci(p), dr(kDerivBits), di(kDerivBits),
+        e(kDerivBits), g(kDerivBits) {}
+  // (dr, di) <- 2 z (dr, di) (+ 1 unless Julia), z = (x, y) before the step.
+  void derivative_step(bool julia) {
+    const mpfr_rnd_t r = MPFR_RNDN;
+    mpfr_mul(e.v, x.v, dr.v, r);
+    mpfr_mul(g.v, y.v, di.v, r);
+    mpfr_sub(e.v, e.v, g.v, r);    // Re(z dz)
+    mpfr_mul(g.v, x.v, di.v, r);
+    mpfr_mul(di.v, y.v, dr.v, r);
+    mpfr_add(di.v, di.v, g.v, r);  // Im(z dz)
+    mpfr_mul_2ui(dr.v, e.v, 1, r);
+    mpfr_mul_2ui(di.v, di.v, 1, r);
+    if (!julia) mpfr_add_ui(dr.v, dr.v, 1, r);
+  }
 };
 
 struct Pixel { uint32_t i, j; };
 
 // The count of one pixel by direct iteration at k.prec bits; iters accumulates the steps taken.
+// With distance: the derivative is carried too, and for an escaped pixel *distance is set to its
+// distance estimate in pixel spacings (the steps past escape as the renderer takes them).
 uint32_t brute(Work& w, const Consts& k, const mpfr_t R2, const Frame& f, uint32_t W, uint32_t H,
-               bool julia, Pixel px, uint64_t& iters, double shift = 0) {
+               bool julia, Pixel px, uint64_t& iters, double shift = 0, double* distance = nullptr) {
   const mpfr_rnd_t r = MPFR_RNDN;
   // Half-integer factors (plus the optional shift, a small power of two: still exact doubles).
   mpfr_mul_d(w.u.v, k.dx.v, double(px.j) + 0.5 - double(W) / 2 + shift, r);
@@ -332,7 +367,44 @@ uint32_t brute(Work& w, const Consts& k, const mpfr_t R2, const Frame& f, uint32
   mpfr_ptr x = w.x.v, y = w.y.v, x2 = w.x2.v, y2 = w.y2.v, t = w.t.v, cr = w.cr.v, ci = w.ci.v;
   mpfr_sqr(x2, x, r);
   mpfr_sqr(y2, y, r);
+  if (distance) {
+    mpfr_set_ui(w.dr.v, julia ? 1 : 0, r);
+    mpfr_set_ui(w.di.v, 0, r);
+  }
+  auto step = [&] {
+    mpfr_mul(y, x, y, r);
+    mpfr_mul_2ui(y, y, 1, r);
+    mpfr_add(y, y, ci, r);
+    mpfr_sub(x, x2, y2, r);
+    mpfr_add(x, x, cr, r);
+    mpfr_sqr(x2, x, r);
+    mpfr_sqr(y2, y, r);
+  };
   for (uint32_t n = 1; n <= f.max_iter; ++n) {  // z_n = z_{n-1}^2 + c; z_0 is never tested
+    if (distance) {
+      w.derivative_step(julia);
+      step();
+      int tern = mpfr_add(t, x2, y2, r);
+      int c = mpfr_cmp(t, R2);
+      if (!(c > 0 || (c == 0 && tern < 0))) continue;
+      iters += n;
+      // past escape: while |z|^2 <= 2^64, at most 64 steps; then |z| log|z| / |dz| / dx
+      for (uint32_t m = 0; m < 64 && mpfr_cmp_ui_2exp(t, 1, 64) <= 0; ++m) {
+        w.derivative_step(julia);
+        step();
+        mpfr_add(t, x2, y2, r);
+      }
+      Mpfr L(Work::kDerivBits), q(Work::kDerivBits);
+      mpfr_log(L.v, t, r);
+      mpfr_div_2ui(L.v, L.v, 1, r);             // L = log|z|
+      mpfr_sqrt(q.v, t, r);                      // |z|
+      mpfr_mul(q.v, q.v, L.v, r);
+      mpfr_hypot(L.v, w.dr.v, w.di.v, r);
+      mpfr_div(q.v, q.v, L.v, r);
+      mpfr_div(q.v, q.v, k.dx.v, r);
+      *distance = mpfr_get_d(q.v, r);
+      return n - 1;
+    }
     mpfr_mul(y, x, y, r);
     mpfr_mul_2ui(y, y, 1, r);
     mpfr_add(y, y, ci, r);
@@ -429,6 +501,10 @@ int run(const Options& o) {
     if (d.size() != 1 || d[0] != nframes) fail(where(p + " must be 1-D with one string per frame"));
   }
 
+  const bool check_dist = o.distance_tol > 0 && H5Lexists(f, "distance", H5P_DEFAULT) > 0;
+  Hid dist_ds{check_dist ? open_dataset(f, "/distance") : H5I_INVALID_HID, H5Dclose};
+  if (check_dist && dims_of(dist_ds) != cd) fail(where("/distance must have the shape of /counts"));
+
   Mpfr R2(128);  // R^2 of the float64 R, exact (53-bit square fits in 128 bits)
   mpfr_set_d(R2.v, R, MPFR_RNDN);
   mpfr_sqr(R2.v, R2.v, MPFR_RNDN);
@@ -445,6 +521,8 @@ int run(const Options& o) {
                 (unsigned long long)N, omp_get_max_threads());
 
   uint64_t tot_cmp = 0, tot_exact = 0, tot_sens = 0, tot_psens = 0, frames_checked = 0;
+  uint64_t tot_dcmp = 0, tot_dok = 0;  // /distance: compared (exact escaped pixels), within tolerance
+  double tot_dmax = 0;                 // the largest relative difference
   std::string why_none = "no frame selected";
   for (uint64_t fi = 0; fi < nframes; ++fi) {
     if (!sel[fi]) continue;
@@ -470,6 +548,8 @@ int run(const Options& o) {
     Consts k1(fr, p1, W, julia, "/frames/"), k2(fr, p2, W, julia, "/frames/");
 
     std::vector<uint32_t> file_counts(N);
+    std::vector<float> file_dist;                // [N] when check_dist
+    std::vector<double> bdist(N, 0.0);           // brute force's distance estimates (escaped pixels)
     {
       std::vector<hsize_t> coords(3 * N);
       for (uint64_t s = 0; s < N; ++s) { coords[3 * s] = fi; coords[3 * s + 1] = pix[s].i; coords[3 * s + 2] = pix[s].j; }
@@ -479,6 +559,11 @@ int run(const Options& o) {
       if (H5Sselect_elements(fs, H5S_SELECT_SET, N, coords.data()) < 0 ||
           H5Dread(counts, H5T_NATIVE_UINT32, ms, fs, H5P_DEFAULT, file_counts.data()) < 0)
         fail(where("cannot read /counts of frame " + std::to_string(fi)));
+      if (check_dist) {
+        file_dist.resize(N);
+        if (H5Dread(dist_ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, file_dist.data()) < 0)
+          fail(where("cannot read /distance of frame " + std::to_string(fi)));
+      }
     }
 
     std::vector<uint32_t> b1(N), b2(N), b3(N);
@@ -492,7 +577,7 @@ int run(const Options& o) {
 #pragma omp for schedule(dynamic, 1)
       for (uint64_t s = 0; s < N; ++s) {
         double ts = omp_get_wtime();
-        b1[s] = brute(w1, k1, R2.v, fr, W, H, julia, pix[s], iters);
+        b1[s] = brute(w1, k1, R2.v, fr, W, H, julia, pix[s], iters, 0, check_dist ? &bdist[s] : nullptr);
         b2[s] = brute(w2, k2, R2.v, fr, W, H, julia, pix[s], iters);
         b3[s] = o.position_shift > 0 && b1[s] == b2[s] ? brute(w2, k2, R2.v, fr, W, H, julia, pix[s], iters, o.position_shift)
                                                       : b2[s];
@@ -501,7 +586,8 @@ int run(const Options& o) {
     }
     double wall = omp_get_wtime() - t0;
 
-    uint64_t cmp = 0, exact = 0, sens = 0, psens = 0, shown = 0, shown_sens = 0;
+    uint64_t cmp = 0, exact = 0, sens = 0, psens = 0, shown = 0, shown_sens = 0, dcmp = 0, dok = 0, shown_d = 0;
+    double dmax = 0;
     std::string lines;
     char buf[256];
     for (uint64_t s = 0; s < N; ++s) {
@@ -524,7 +610,21 @@ int run(const Options& o) {
         continue;
       }
       ++cmp;
-      if (b1[s] == file_counts[s]) { ++exact; continue; }
+      if (b1[s] == file_counts[s]) {
+        ++exact;
+        if (check_dist && b1[s] < fr.max_iter) {
+          ++dcmp;
+          const double rel = std::fabs(double(file_dist[s]) - bdist[s]) / bdist[s];
+          dmax = std::max(dmax, std::isfinite(rel) ? rel : HUGE_VAL);
+          if (rel <= o.distance_tol) ++dok;
+          else if (shown_d++ < 5) {
+            std::snprintf(buf, sizeof buf, "  distance (%u, %u): file %.9g, brute force %.9g pixel spacings\n", pix[s].i,
+                          pix[s].j, double(file_dist[s]), bdist[s]);
+            lines += buf;
+          }
+        }
+        continue;
+      }
       if (shown++ < 10) {
         std::snprintf(buf, sizeof buf, "  pixel (%u, %u): file %u, brute force %u\n", pix[s].i, pix[s].j,
                       file_counts[s], b1[s]);
@@ -536,6 +636,9 @@ int run(const Options& o) {
       std::printf("frame %llu: compared %llu, exact %llu (%s), precision-sensitive %llu, position-sensitive %llu\n",
                   (unsigned long long)fi, (unsigned long long)cmp, (unsigned long long)exact, percent(exact, cmp).c_str(),
                   (unsigned long long)sens, (unsigned long long)psens);
+      if (check_dist)
+        std::printf("  distance: %llu escaped pixels compared, %llu within %g (%s), largest relative difference %.3g\n",
+                    (unsigned long long)dcmp, (unsigned long long)dok, o.distance_tol, percent(dok, dcmp).c_str(), dmax);
       std::fputs(lines.c_str(), stdout);
       std::printf("  method %u, max_iter %u, precision %ld/%ld bits, %llu iterations in %.2f s (%.1f ns/iteration/thread)\n",
                   method[fi], fr.max_iter, (long)p1, (long)p2, (unsigned long long)iters, wall,
@@ -543,15 +646,22 @@ int run(const Options& o) {
       std::fflush(stdout);
     }
     tot_cmp += cmp; tot_exact += exact; tot_sens += sens; tot_psens += psens;
+    tot_dcmp += dcmp; tot_dok += dok; tot_dmax = std::max(tot_dmax, dmax);
   }
 
   // exact/compared >= min-exact, in integers (min-exact to 1e-9), so 999/1000 passes 0.999 exactly
   const uint64_t need = uint64_t(std::llround(o.min_exact * 1e9));
-  const bool pass = tot_cmp > 0 && (unsigned __int128)tot_exact * 1000000000u >= (unsigned __int128)need * tot_cmp;
+  const bool counts_pass = tot_cmp > 0 && (unsigned __int128)tot_exact * 1000000000u >= (unsigned __int128)need * tot_cmp;
+  const bool dist_pass = !check_dist || (unsigned __int128)tot_dok * 1000000000u >= (unsigned __int128)need * tot_dcmp;
+  const bool pass = counts_pass && dist_pass;
   std::printf("overall: compared %llu, exact %llu (%s), precision-sensitive %llu, position-sensitive %llu; required >= %s: %s\n",
               (unsigned long long)tot_cmp, (unsigned long long)tot_exact, percent(tot_exact, tot_cmp).c_str(),
               (unsigned long long)tot_sens, (unsigned long long)tot_psens, percent(need, 1000000000).c_str(),
-              pass ? "PASSED" : "FAILED");
+              counts_pass ? "PASSED" : "FAILED");
+  if (check_dist)
+    std::printf("overall /distance: compared %llu, within %g %llu (%s), largest relative difference %.3g; required >= %s: %s\n",
+                (unsigned long long)tot_dcmp, o.distance_tol, (unsigned long long)tot_dok, percent(tot_dok, tot_dcmp).c_str(),
+                tot_dmax, percent(need, 1000000000).c_str(), dist_pass ? "PASSED" : "FAILED");
   if (tot_cmp == 0)
     std::printf("nothing compared: %s\n",
                 frames_checked ? "every sampled pixel was precision-sensitive (try --extra-bits or --samples)"

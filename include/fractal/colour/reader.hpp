@@ -28,6 +28,10 @@ struct FileInfo {
   std::uint32_t output_width = 0, output_height = 0;  // the image the samples are for
   std::vector<double> rotation;                       // [frames] degrees (zeros in version 1)
   bool has_smooth = false, has_distance = false;      // /smooth, /distance present
+  // format_version 3: how each frame was computed (/frames/method: 0 double kernels, 1 and 2
+  // perturbation; zeros before). /distance is in complex-plane units where it is 0, in the
+  // frame's sample spacings otherwise.
+  std::vector<std::uint8_t> method;                   // [frames]
   std::vector<std::uint8_t> chunk_done;                    // [frames * strips_per_frame]
   std::uint64_t chunks_done() const;
 };

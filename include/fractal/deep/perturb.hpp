@@ -52,9 +52,11 @@ void pixel_offset(const DeepFrame& f, std::uint32_t i, std::uint32_t j, double& 
 // does not escape).
 std::uint32_t perturb_pixel(const DeepFrame& f, std::uint32_t i, std::uint32_t j, double& esc_x, double& esc_y);
 
-// Row `row` into out[0 .. width): counts; esc_x/esc_y (optional, may be null) as perturb_pixel.
-// Returns the sum of the counts.
-std::uint64_t render_row_deep(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, double* esc_x, double* esc_y);
+// Row `row` into out[0 .. width): counts; smooth and distance (optional, may be null): the pixels'
+// /smooth values (deep_smooth) and /distance in this frame's pixel spacings: the exterior distance
+// estimate |z| log|z| / |dz| / dx with the derivative dz tracked in CxExp along the same run (it
+// does not change the counts). Returns the sum of the counts.
+std::uint64_t render_row_deep(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, float* smooth, float* distance);
 
 // The smooth value (docs/FORMAT.md "Smooth and distance data", the same formula as the double
 // path) of a pixel with count n < max_iter from its z at the escape step: continue z <- z^2 + c
