@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
   }
 
   // 3. Deep jobs: the reference orbits, on rank 0 (read back on resume, else computed in MPFR),
-  //    then broadcast; every perturbation frame is linked to them.
+  //    then broadcast; each rank builds the BLA tables; every perturbation frame is linked to them.
   deep::DeepJob deep_job = deep::plan_deep(cfg, frames);
   if (deep_job.active()) {
     try {
@@ -150,6 +150,9 @@ int main(int argc, char** argv) {
       std::fflush(stderr);
       MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
     }
+    const double b0 = MPI_Wtime();
+    deep_job.build_bla_tables();  // on every rank: the same tables everywhere
+    if (root) print_bla(stdout, deep_job, MPI_Wtime() - b0);
     deep_job.attach(frames);
   }
 

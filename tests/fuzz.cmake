@@ -21,12 +21,13 @@ target_link_libraries(config_fuzz PRIVATE fractal_core)
 set(FRACTAL_CONFIG_SOURCES ${PROJECT_SOURCE_DIR}/src/config/config.cpp ${PROJECT_SOURCE_DIR}/src/config/parse.cpp
     ${PROJECT_SOURCE_DIR}/src/kernel/family.cpp ${PROJECT_SOURCE_DIR}/src/config/keyframes.cpp
     ${PROJECT_SOURCE_DIR}/src/config/decimal.cpp ${PROJECT_SOURCE_DIR}/src/config/location.cpp
-    ${PROJECT_SOURCE_DIR}/src/deep/deep_job.cpp ${PROJECT_SOURCE_DIR}/src/deep/reference.cpp)
+    ${PROJECT_SOURCE_DIR}/src/deep/deep_job.cpp ${PROJECT_SOURCE_DIR}/src/deep/reference.cpp
+    ${PROJECT_SOURCE_DIR}/src/deep/bla.cpp)
 add_executable(config_fuzz_asan fuzz/config_fuzz.cpp ${FRACTAL_CONFIG_SOURCES})
 target_include_directories(config_fuzz_asan PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/generated)
 target_compile_options(config_fuzz_asan PRIVATE ${FRACTAL_SANITIZE_FLAGS})
 target_link_options(config_fuzz_asan PRIVATE -fsanitize=address,undefined)
-target_link_libraries(config_fuzz_asan PRIVATE fractal_flags Boost::program_options PkgConfig::MPFR)
+target_link_libraries(config_fuzz_asan PRIVATE fractal_flags Boost::program_options PkgConfig::MPFR OpenMP::OpenMP_CXX)
 add_test(NAME fuzz_config
   COMMAND config_fuzz_asan --cases 100000 --jobs 2 --configs ${PROJECT_SOURCE_DIR}/configs --case-limit 10)
 set_tests_properties(fuzz_config PROPERTIES LABELS fuzz TIMEOUT 150)

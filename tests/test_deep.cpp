@@ -1,16 +1,19 @@
 // The deep-zoom engine's parts against exact arithmetic: CxExp operations against MPFR, the
 // perturbation kernel (double and extended-exponent deltas, Mandelbrot and Julia, with
-// rebasing) against brute-force MPFR iteration of the same pixels, and OUT.h5.reference's
-// round trip and damage detection.
+// rebasing; plain and with BLA tables) against brute-force MPFR iteration of the same pixels,
+// the BLA table's coefficients against their definition, and OUT.h5.reference's round trip and
+// damage detection.
 #include <gtest/gtest.h>
 #include <mpfr.h>
 
 #include <cmath>
+#include <complex>
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <string>
 
+#include "fractal/deep/bla.hpp"
 #include "fractal/deep/floatexp.hpp"
 #include "fractal/deep/perturb.hpp"
 #include "fractal/deep/reference.hpp"
@@ -95,8 +98,23 @@ RealExp spacing(double value_m, std::int64_t value_e) { return {value_m, value_e
 // Compares every pixel of a small frame with brute force at the reference's precision and at 128
 // bits more; pixels where the two brute-force counts differ are precision-sensitive and skipped.
 // Returns {compared, exact}.
+// With BLA (bla = true): the tables are built here for f's orbits (as DeepJob does) and the
+// kernel takes bilinear steps; the counts must still match brute force.
 std::pair<int, int> compare_frame(DeepFrame f, const std::string& cre, const std::string& cim, const std::string& jre = "",
-                                  const std::string& jim = "") {
+                                  const std::string& jim = "", bool bla = false) {
+  BlaTable ts, tr;
+  if (bla) {
+    const double h = std::hypot(0.5 * f.width, 0.5 * f.height) * f.dx.m;
+    const std::int64_t k = exponent_of(h);
+    const RealExp dc_max = f.julia ? RealExp{} : RealExp{h * pow2(-k), f.dx.e + k};
+    const bool ext = f.method == Method::PerturbExp;
+    const double eps = bla_epsilon(f.width, f.height);
+    ts = build_bla(*f.start, dc_max, f.escape_radius, ext, eps);
+    tr = build_bla(*f.rebase, dc_max, f.escape_radius, ext, eps);
+    EXPECT_GT(ts.entries(), 0u);
+    f.bla_start = &ts;
+    f.bla_rebase = f.rebase == f.start ? &ts : &tr;
+  }
   int compared = 0, exact = 0;
   const mpfr_prec_t p1 = f.start->spec.precision_bits, p2 = p1 + 128;
   for (std::uint32_t i = 0; i < f.height; ++i)
@@ -109,7 +127,7 @@ std::pair<int, int> compare_frame(DeepFrame f, const std::string& cre, const std
       if (b1 != b2) continue;
       ++compared;
       if (got == b1) ++exact;
-      else ADD_FAILURE() << "pixel (" << i << ", " << j << "): perturbation " << got << ", brute force " << b1;
+      else ADD_FAILURE() << "pixel (" << i << ", " << j << "): perturbation" << (bla ? " with BLA " : " ") << got << ", brute force " << b1;
     }
   return {compared, exact};
 }
@@ -247,12 +265,13 @@ TEST(Perturbation, Kf1e14MatchesBruteForceBothDeltaTypes) {
   f.max_iter = s.max_iter;
   f.dx = dx;
   f.start = f.rebase = &o;
-  for (Method method : {Method::PerturbDouble, Method::PerturbExp}) {
-    f.method = method;
-    const auto [compared, exact] = compare_frame(f, re, im);
-    EXPECT_GE(compared, 100) << method_name(method);
-    EXPECT_EQ(exact, compared) << method_name(method);
-  }
+  for (Method method : {Method::PerturbDouble, Method::PerturbExp})
+    for (bool bla : {false, true}) {
+      f.method = method;
+      const auto [compared, exact] = compare_frame(f, re, im, "", "", bla);
+      EXPECT_GE(compared, 100) << method_name(method) << (bla ? " with BLA" : "");
+      EXPECT_EQ(exact, compared) << method_name(method) << (bla ? " with BLA" : "");
+    }
 }
 
 // Past double's exponent range: the antenna tip c = -2 at width 1e-400 (each orbit escapes after
@@ -280,9 +299,11 @@ TEST(Perturbation, Depth1e400MatchesBruteForce) {
   s.precision_bits = reference_precision(f.dx.e, 1);
   const ReferenceOrbit o = compute_reference(s);
   f.start = f.rebase = &o;
-  const auto [compared, exact] = compare_frame(f, s.c_re, s.c_im);
-  EXPECT_GE(compared, 130);
-  EXPECT_EQ(exact, compared);
+  for (bool bla : {false, true}) {
+    const auto [compared, exact] = compare_frame(f, s.c_re, s.c_im, "", "", bla);
+    EXPECT_GE(compared, 130) << (bla ? "with BLA" : "");
+    EXPECT_EQ(exact, compared) << (bla ? "with BLA" : "");
+  }
 }
 
 // Julia: delta_0 = the pixel's offset from the centre on the orbit from the centre, then rebasing
@@ -314,9 +335,77 @@ TEST(Perturbation, JuliaMatchesBruteForce) {
     const ReferenceOrbit a = compute_reference(start), b = compute_reference(crit);
     f.start = &a;
     f.rebase = &b;
-    const auto [compared, exact] = compare_frame(f, cre, cim, jre, jim);
-    EXPECT_GE(compared, 100) << width;
-    EXPECT_EQ(exact, compared) << width;
+    for (bool bla : {false, true}) {
+      const auto [compared, exact] = compare_frame(f, cre, cim, jre, jim, bla);
+      EXPECT_GE(compared, 100) << width << (bla ? " with BLA" : "");
+      EXPECT_EQ(exact, compared) << width << (bla ? " with BLA" : "");
+    }
+  }
+}
+
+// The BLA table against its definition on the 1e14 orbit: each stored step of 2^k iterations from
+// n has A = prod 2 Z_m and B = sum over m of prod_{j > m} 2 Z_j (m = n .. n + 2^k - 1), computed
+// here directly in long double; radii never grow from a level to the next (the kernel's search
+// relies on it); and a valid step lands within the bound eps of plain perturbation steps.
+TEST(Bla, TableMatchesDefinitionAndStepsStayClose) {
+  ReferenceSpec s;
+  s.c_re = "-1.759817130804847813610825010561798238243999999999999999999800";
+  s.c_im = "-0.012593310799749865383746631843264858450340000000000000000000";
+  s.max_iter = 4036;
+  s.precision_bits = 128;
+  const ReferenceOrbit o = compute_reference(s);
+  const RealExp dc_max{1.0, -120};  // a deeper view than 1e14 at the same centre: long valid steps
+  const double eps = bla_epsilon(64, 64);
+  EXPECT_EQ(eps, 0x1p-46);
+  EXPECT_EQ(bla_epsilon(1024, 1024), 0x1p-50);
+  const BlaTable t = build_bla(o, dc_max, 2.0, false, eps);
+  const BlaTable tx = build_bla(o, dc_max, 2.0, true, eps);
+  ASSERT_GT(t.levels, kBlaMinLevel + 2);
+  ASSERT_EQ(t.entries(), tx.entries());
+  const std::size_t last = o.length() - 1;
+  int valid = 0;
+  for (int k = kBlaMinLevel; k < t.levels; ++k) {
+    EXPECT_EQ(t.count[k], (last - 1) >> k);
+    for (std::size_t i = 0; i < t.count[k]; ++i) {
+      const std::size_t n = 1 + (i << k);
+      std::complex<long double> A = 1, B = 0;
+      for (std::size_t m = n; m < n + (std::size_t{1} << k); ++m) {
+        const std::complex<long double> a(2.0L * o.z[2 * m], 2.0L * o.z[2 * m + 1]);
+        A = a * A;
+        B = a * B + 1.0L;
+      }
+      const BlaStepD& e = t.step_d(k, n);
+      if (e.r2 == 0) continue;  // never valid: A, B unused
+      ++valid;
+      EXPECT_LT(std::abs(std::complex<long double>(e.ar, e.ai) - A) / std::abs(A), 1e-12L) << k << " " << n;
+      EXPECT_LT(std::abs(std::complex<long double>(e.br, e.bi) - B) / std::abs(B), 1e-12L) << k << " " << n;
+      const BlaStepX& x = tx.step_x(k, n);
+      double xr, xi;
+      cx_to_double(x.a, xr, xi);
+      EXPECT_LT(std::abs(std::complex<long double>(xr, xi) - A) / std::abs(A), 1e-12L) << k << " " << n;
+      if (k + 1 < t.levels && (i % 2) == 0 && (i >> 1) < t.count[k + 1])
+        EXPECT_LE(t.step_d(k + 1, n).r2, e.r2) << k << " " << n;
+    }
+  }
+  EXPECT_GT(valid, 20);
+  // A delta just inside the first top-level step's radius, dc = |dc|max: the BLA step and the
+  // plain steps agree to within a few eps (relative).
+  for (int k = kBlaMinLevel; k < t.levels; ++k) {
+    const BlaStepD& e = t.step_d(k, 1);
+    if (e.r2 == 0) break;
+    const double r = std::sqrt(e.r2) * 0.9;
+    const double p = std::ldexp(1.0, -120), q = 0;
+    double a = r * 0.6, b = r * 0.8;
+    const double ba = std::fma(e.ar, a, std::fma(-e.ai, b, std::fma(e.br, p, -(e.bi * q))));
+    const double bb = std::fma(e.ar, b, std::fma(e.ai, a, std::fma(e.br, q, e.bi * p)));
+    for (std::size_t m = 1; m < 1 + (std::size_t{1} << k); ++m) {
+      const double X = o.z[2 * m], Y = o.z[2 * m + 1];
+      const double wr = (X + X) + a, wi = (Y + Y) + b;
+      const double na = std::fma(a, wr, std::fma(-b, wi, p)), nb = std::fma(a, wi, std::fma(b, wr, q));
+      a = na;
+      b = nb;
+    }
+    EXPECT_LT(std::hypot(ba - a, bb - b) / std::hypot(a, b), 64 * eps) << "level " << k;
   }
 }
 

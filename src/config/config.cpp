@@ -158,6 +158,7 @@ po::options_description make_options() {
       ("compression-level", s()->value_name("L"), "deflate level 0..9 after shuffle (default: 1; 0 = shuffle only)")
       ("kernel", s()->value_name("NAME"), "auto | scalar | avx2 | avx512 (default: auto = best this CPU has)")
       ("no-interior-skip", flag(), "Mandelbrot: iterate points of the main cardioid and period-2 bulb too (default: skip them; the counts are the same)")
+      ("no-bla", flag(), "deep views: plain perturbation, one step per iteration (default: bilinear approximation skips most steps; counts within 0.1% of pixels)")
       ("progress-interval", s()->value_name("S"), "seconds between progress lines when stdout is not a terminal (default: 5)")
       ("skip-disk-check", flag(), "do not refuse a job whose uncompressed size exceeds the free disk space");
   po::options_description all;
@@ -336,12 +337,12 @@ void check_deep(const Config& c) {
     throw UsageError(std::string(!c.path.empty() ? "--key" : c.end_view ? "--end-center-re/--end-center-im/--end-view-width" : "--c-im-increment") +
                      ": deep views are stills for now (" + why + "); animated deep zooms are not supported yet");
   const std::uint64_t orbits = c.fractal == Fractal::Julia ? 2 : 1;
-  const std::uint64_t bytes = orbits * deep::reference_bytes(c.max_iter);
+  const std::uint64_t bytes = orbits * deep::reference_bytes(c.max_iter, c.bla);
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   const std::uint64_t mem = pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) : 0;
   if (mem && bytes > mem / 2)
     throw UsageError("--max-iter " + std::to_string(c.max_iter) + " needs " + std::to_string(orbits) + " reference orbit" +
-                     (orbits > 1 ? "s" : "") + " of " + std::to_string(bytes >> 20) + " MiB in all (16 bytes per iteration per rank), " +
+                     (orbits > 1 ? "s" : "") + " of " + std::to_string(bytes >> 20) + " MiB in all (" + std::to_string(deep::reference_bytes(0, c.bla)) + " bytes per iteration per rank" + (c.bla ? " with BLA" : "") + "), " +
                      "more than half this node's memory (" + std::to_string(mem >> 20) + " MiB)");
 }
 
@@ -398,6 +399,7 @@ std::string Config::resolved_text() const {
   os << "compression-level = " << compression_level << "\n";
   os << "kernel = " << kernel << "\n";
   if (!skip_interior) os << "no-interior-skip = true\n";
+  if (!bla) os << "no-bla = true\n";
   return os.str();
 }
 
@@ -475,6 +477,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
   c.overwrite = L.flag("overwrite");
   c.skip_disk_check = L.flag("skip-disk-check");
   c.skip_interior = !L.flag("no-interior-skip");
+  c.bla = !L.flag("no-bla");
   if (auto v = L.get("output")) {
     if (v->text.empty()) bad_value("output", "a file name", v->text);
     c.output = v->text;

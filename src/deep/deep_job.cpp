@@ -51,6 +51,8 @@ std::string width_from_zoom(const std::string& zoom, std::uint32_t width, std::u
 
 DeepJob plan_deep(const Config& cfg, const std::vector<FrameParams>& plan) {
   DeepJob job;
+  job.bla = cfg.bla;
+  job.bla_eps = bla_epsilon(cfg.sample_width(), cfg.sample_height());
   const std::size_t n = plan.size();
   job.method.assign(n, cfg.method);
   if (cfg.method == Method::Double) return job;
@@ -94,11 +96,37 @@ DeepJob plan_deep(const Config& cfg, const std::vector<FrameParams>& plan) {
   return job;
 }
 
+void DeepJob::build_bla_tables() {
+  bla_tables.clear();
+  if (!bla || frames.empty()) return;
+  // The largest |dc| of any pixel: the half diagonal of the sample grid times dx (rotation keeps
+  // lengths). Julia's dc is 0.
+  RealExp dc_max;
+  bool extended = false;
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    if (method[f] == Method::Double) continue;
+    const DeepFrame& fr = frames[f];
+    extended = extended || fr.method == Method::PerturbExp;
+    if (fr.julia) continue;
+    const double h = std::hypot(0.5 * fr.width, 0.5 * fr.height) * fr.dx.m;  // >= 0.7: normal
+    const std::int64_t k = exponent_of(h);
+    const RealExp r{h * pow2(-k), fr.dx.e + k};
+    if (dc_max.m == 0 || r.e > dc_max.e || (r.e == dc_max.e && r.m > dc_max.m)) dc_max = r;
+  }
+  for (const ReferenceOrbit& o : orbits)
+    bla_tables.push_back(build_bla(o, dc_max, frames[0].escape_radius, extended, bla_eps));
+}
+
 void DeepJob::attach(std::vector<FrameParams>& plan) {
   for (std::size_t f = 0; f < plan.size() && f < frames.size(); ++f) {
     if (method[f] == Method::Double) continue;
+    const std::size_t rebase = frames[f].julia ? 1 : 0;
     frames[f].start = &orbits[0];
-    frames[f].rebase = frames[f].julia ? &orbits[1] : &orbits[0];
+    frames[f].rebase = &orbits[rebase];
+    if (!bla_tables.empty()) {
+      frames[f].bla_start = &bla_tables[0];
+      frames[f].bla_rebase = &bla_tables[rebase];
+    }
     plan[f].deep = &frames[f];
   }
 }

@@ -68,6 +68,13 @@ inline CxExp derivative_step(const CxExp& dz, const CxExp& z, bool julia) {
   return julia ? p : cx_add(p, CxExp{1.0, 0.0, 0});
 }
 
+// The BLA step's derivative (Mandelbrot: d(delta)/dc' = A d(delta)/dc + B; Julia: A d(delta)/dz_0):
+// dz/dc = d(delta)/dc since the reference does not depend on the pixel.
+inline CxExp derivative_bla(const CxExp& dz, const CxExp& A, const CxExp& B, bool julia) {
+  const CxExp p = cx_mul(A, dz);
+  return julia ? p : cx_add(p, B);
+}
+
 template <bool Deriv>
 std::uint32_t pixel_double(const DeepFrame& f, double u, double v, PixelEnd& end) {
   const double dx = std::ldexp(f.dx.m, static_cast<int>(f.dx.e));
@@ -81,6 +88,7 @@ std::uint32_t pixel_double(const DeepFrame& f, double u, double v, PixelEnd& end
     q = v * dx;
   }
   const double* Z = f.start->z.data();
+  const BlaTable* bla = f.bla_start;
   std::size_t last = f.start->length() - 1;
   std::size_t n = 0;
   CxExp dz;
@@ -90,15 +98,30 @@ std::uint32_t pixel_double(const DeepFrame& f, double u, double v, PixelEnd& end
     zr = Z[0] + a;
     zi = Z[1] + b;
   }
-  for (std::uint32_t k = 1; k <= f.max_iter; ++k) {
-    if constexpr (Deriv) dz = derivative_step(dz, cx_from(zr, zi), f.julia);
-    const double X = Z[2 * n], Y = Z[2 * n + 1];
-    const double wr = (X + X) + a, wi = (Y + Y) + b;
-    const double na = std::fma(a, wr, std::fma(-b, wi, p));
-    const double nb = std::fma(a, wi, std::fma(b, wr, q));
-    a = na;
-    b = nb;
-    ++n;
+  std::uint32_t k = 0;  // z_k is the pixel's current value
+  while (k < f.max_iter) {
+    const int level = bla ? bla->find_d(n, std::fma(a, a, b * b), f.max_iter - k) : -1;
+    if (level >= 0) {  // 2^level steps at once: delta <- A delta + B dc
+      const BlaStepD& s = bla->step_d(level, n);
+      if constexpr (Deriv) dz = derivative_bla(dz, cx_from(s.ar, s.ai), cx_from(s.br, s.bi), f.julia);
+      const double tr = std::fma(s.br, p, -(s.bi * q)), ti = std::fma(s.br, q, s.bi * p);
+      const double na = std::fma(s.ar, a, std::fma(-s.ai, b, tr));
+      const double nb = std::fma(s.ar, b, std::fma(s.ai, a, ti));
+      a = na;
+      b = nb;
+      n += std::size_t{1} << level;
+      k += std::uint32_t{1} << level;
+    } else {
+      if constexpr (Deriv) dz = derivative_step(dz, cx_from(zr, zi), f.julia);
+      const double X = Z[2 * n], Y = Z[2 * n + 1];
+      const double wr = (X + X) + a, wi = (Y + Y) + b;
+      const double na = std::fma(a, wr, std::fma(-b, wi, p));
+      const double nb = std::fma(a, wi, std::fma(b, wr, q));
+      a = na;
+      b = nb;
+      ++n;
+      ++k;
+    }
     zr = Z[2 * n] + a;
     zi = Z[2 * n + 1] + b;
     const double zn = std::fma(zr, zr, zi * zi);
@@ -113,6 +136,7 @@ std::uint32_t pixel_double(const DeepFrame& f, double u, double v, PixelEnd& end
       b = zi;
       n = 0;
       Z = f.rebase->z.data();
+      bla = f.bla_rebase;
       last = f.rebase->length() - 1;
     }
   }
@@ -127,6 +151,7 @@ std::uint32_t pixel_exp(const DeepFrame& f, double u, double v, PixelEnd& end) {
   if (f.julia) d = off;
   else dc = off;
   const CxExp* Z = f.start->zx.data();
+  const BlaTable* bla = f.bla_start;
   std::size_t last = f.start->length() - 1;
   std::size_t n = 0;
   CxExp dz, zb;  // the derivative, z before the step (only with Deriv)
@@ -134,12 +159,23 @@ std::uint32_t pixel_exp(const DeepFrame& f, double u, double v, PixelEnd& end) {
     if (f.julia) dz = CxExp{1.0, 0.0, 0};
     zb = cx_add(Z[0], d);
   }
-  for (std::uint32_t k = 1; k <= f.max_iter; ++k) {
-    if constexpr (Deriv) dz = derivative_step(dz, zb, f.julia);
-    const CxExp two_z{Z[n].re, Z[n].im, Z[n].e + 1};  // 2 Z_n, exactly (still normalised)
-    const CxExp w = cx_add(two_z, d);
-    d = cx_add(cx_mul(d, w), dc);
-    ++n;
+  std::uint32_t k = 0;  // z_k is the pixel's current value
+  while (k < f.max_iter) {
+    const int level = bla ? bla->find_x(n, d, f.max_iter - k) : -1;
+    if (level >= 0) {  // 2^level steps at once: delta <- A delta + B dc
+      const BlaStepX& s = bla->step_x(level, n);
+      if constexpr (Deriv) dz = derivative_bla(dz, s.a, s.b, f.julia);
+      d = cx_add(cx_mul(s.a, d), cx_mul(s.b, dc));
+      n += std::size_t{1} << level;
+      k += std::uint32_t{1} << level;
+    } else {
+      if constexpr (Deriv) dz = derivative_step(dz, zb, f.julia);
+      const CxExp two_z{Z[n].re, Z[n].im, Z[n].e + 1};  // 2 Z_n, exactly (still normalised)
+      const CxExp w = cx_add(two_z, d);
+      d = cx_add(cx_mul(d, w), dc);
+      ++n;
+      ++k;
+    }
     const CxExp z = cx_add(Z[n], d);
     if constexpr (Deriv) zb = z;
     double zr, zi;
@@ -154,6 +190,7 @@ std::uint32_t pixel_exp(const DeepFrame& f, double u, double v, PixelEnd& end) {
       d = z;
       n = 0;
       Z = f.rebase->zx.data();
+      bla = f.bla_rebase;
       last = f.rebase->length() - 1;
     }
   }

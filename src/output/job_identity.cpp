@@ -7,6 +7,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "fractal/deep/bla.hpp"
 #include "fractal/error.hpp"
 #include "fractal/output/h5handle.hpp"
 #include "fractal/version.hpp"
@@ -169,7 +170,16 @@ std::string deep_identity(const Config& cfg) {
   for (unsigned char ch : t) h = (h ^ ch) * 1099511628211ull;
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return std::string(deep::method_name(cfg.method)) + ":" + buf;
+  // BLA changes counts (slightly): a job with it never resumes one without, nor one with another
+  // tolerance or shortest step (epsilon follows from the sample grid, recorded apart). Plain
+  // perturbation keeps the name it had before BLA existed.
+  std::string method = deep::method_name(cfg.method);
+  if (cfg.bla) {
+    char b[64];
+    std::snprintf(b, sizeof b, "+bla(%a,%d)", deep::kBlaEta, deep::kBlaMinLevel);
+    method += b;
+  }
+  return method + ":" + buf;
 }
 
 JobIdentity job_identity(const Config& cfg, const std::vector<FrameParams>& frames, const ChunkLayout& layout) {

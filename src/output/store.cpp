@@ -373,6 +373,9 @@ void OutputFile::finish(std::uint64_t verification_hash) {
 void OutputFile::write_reference(const deep::DeepJob& job) {
   H5Handle g(H5Gcreate2(file_.get(), "reference", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
   if (!g) fail("cannot create group /reference in");
+  // BLA's parameters (docs/FORMAT.md "Deep zoom: BLA"): epsilon 0 = plain perturbation.
+  attr_scalar<double>(g.get(), "bla_epsilon", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, job.bla ? job.bla_eps : 0.0);
+  attr_scalar<std::int32_t>(g.get(), "bla_min_level", H5T_STD_I32LE, H5T_NATIVE_INT32, deep::kBlaMinLevel);
   for (std::size_t k = 0; k < job.orbits.size(); ++k) {
     const deep::ReferenceOrbit& o = job.orbits[k];
     hsize_t dims[2] = {o.length(), 2};

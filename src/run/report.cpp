@@ -57,6 +57,25 @@ void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTi
   std::fflush(out);
 }
 
+void print_bla(std::FILE* out, const deep::DeepJob& job, double seconds) {
+  if (!job.bla) {
+    std::fprintf(out, "  BLA off (--no-bla): plain perturbation, one step per iteration\n");
+    std::fflush(out);
+    return;
+  }
+  std::size_t steps = 0, bytes = 0;
+  int top = 0;
+  for (const deep::BlaTable& t : job.bla_tables) {
+    steps += t.entries();
+    bytes += t.bytes();
+    top = std::max(top, t.levels - 1);
+  }
+  std::fprintf(out, "  BLA tables built in %.3f s: %zu steps of 2^%d .. 2^%d iterations, epsilon 2^%d, %.3g MB per rank\n",
+               seconds, steps, deep::kBlaMinLevel, std::max(top, deep::kBlaMinLevel),
+               static_cast<int>(std::log2(job.bla_eps)), bytes / 1e6);
+  std::fflush(out);
+}
+
 void print_binding_warning(std::FILE* out, const std::vector<int>& threads_cores) {
   int first = -1, count = 0;
   for (std::size_t r = 0; 2 * r + 1 < threads_cores.size(); ++r) {

@@ -6,7 +6,7 @@ and "deep-long" (tests/deep.cmake). One script, one case per run:
 
 Cases (see CASES at the bottom): accuracy_1e14, accuracy_5e113, accuracy_1e50, accuracy_4e533,
 accuracy_julia, accuracy_supersample_rotation, invariance, resume, bad_input, print_config, smooth,
-distance, accuracy_long. The accuracy cases judge the renderer's counts with tools/deep_check
+distance, bla, accuracy_long. The accuracy cases judge the renderer's counts with tools/deep_check
 (fractal-deep-check: direct MPFR iteration, no perturbation, shares no code with the renderer) at
 >= 99.9 % exact. Exit 0 pass, 1 fail, 77 skipped (numpy/h5py missing).
 """
@@ -269,9 +269,10 @@ REF_COMPUTED_RE = re.compile(r"reference orbits computed in ([0-9.]+) s")
 
 def resume():
     import resume_lib as R
-    opts = ["--location", os.path.join(LOC, "5e113.kfr"), "--width", "128", "--height", "128", "--strip-rows", "2",
+    # 256x256 in 64 chunks: with BLA the whole job takes ~1 s on 2 ranks, long enough to stop mid-way
+    opts = ["--location", os.path.join(LOC, "5e113.kfr"), "--width", "256", "--height", "256", "--strip-rows", "4",
             "--progress-interval", "1"]
-    print("== 5e113 128x128 in 64 chunks of 2 rows on -np 2: SIGUSR1 mid-way -> exit 3 with OUT.h5.reference; "
+    print("== 5e113 256x256 in 64 chunks of 4 rows on -np 2: SIGUSR1 mid-way -> exit 3 with OUT.h5.reference; "
           "the rerun reads it (not recomputed) and ends identical to an uninterrupted run")
     r, ref = render("uninterrupted", opts)
     if not chk.ok_run(r, "uninterrupted run"):
@@ -610,6 +611,59 @@ def distance():
                               f"--boundary 0.5 painted {int(magenta.sum())} pixels, /distance < 0.5 at {want} escaped pixels")
 
 
+# ---- BLA against plain perturbation --------------------------------------------------------------
+
+CHECK_ANY_RE = re.compile(r"^overall: compared (\d+), exact (\d+) \([^)]*\), precision-sensitive (\d+), "
+                          r"position-sensitive (\d+)", re.M)  # also "(n/a)" when every pixel is excluded
+BLA_LINE_RE = re.compile(r"BLA tables built in ([0-9.]+) s: (\d+) steps of 2\^3 \.\. 2\^(\d+) iterations, epsilon 2\^(-\d+)")
+
+
+def bla():
+    print("== BLA (default) against --no-bla (plain perturbation) on the same pixels: the fraction of identical "
+          "counts, and fractal-deep-check on every pixel where they differ: BLA may be wrong (not position- or "
+          "precision-sensitive) at no more than 0.1 % of all pixels; the plain run must pass the checker too")
+    jobs = [
+        ("1e14", ["--location", os.path.join(LOC, "1e14.kfr"), "--width", "128", "--height", "128"], 200),
+        ("5e113", ["--location", os.path.join(LOC, "5e113.kfr"), "--width", "64", "--height", "64"], 100),
+        ("1e50", ["--location", os.path.join(LOC, "1e50.kfr"), "--width", "48", "--height", "48"], 30),
+        ("4e533", ["--location", os.path.join(LOC, "4e533.kfr"), "--width", "32", "--height", "32"], 30),
+        ("julia-1e-320", ["--fractal", "julia", "--c-re", "-0.8", "--c-im", "0.156", "--center-re", JULIA_RE,
+                          "--center-im", JULIA_IM, "--view-width", "1e-320", "--width", "48", "--height", "48",
+                          "--max-iter", "3000"], 400),
+    ]
+    for tag, opts, plain_samples in jobs:
+        rb, outb = render(tag + "-bla", opts + ["--strip-rows", "4"], timeout=900)
+        rp, outp = render(tag + "-plain", opts + ["--strip-rows", "4", "--no-bla"], timeout=900)
+        if not (chk.ok_run(rb, tag + " with BLA") and chk.ok_run(rp, tag + " --no-bla")):
+            continue
+        m = BLA_LINE_RE.search(rb.out)
+        chk.check(m is not None, f"{tag}: no 'BLA tables built' line\n  {rb.describe()}")
+        chk.check("BLA off (--no-bla)" in rp.out, f"{tag} --no-bla: the summary does not say BLA is off")
+        with h5py.File(outb, "r") as fb, h5py.File(outp, "r") as fp:
+            cb, cp = fb["counts"][0], fp["counts"][0]
+            eps_b = float(fb["reference"].attrs["bla_epsilon"])
+            eps_p = float(fp["reference"].attrs["bla_epsilon"])
+        chk.check(eps_p == 0 and m is not None and eps_b == 2.0 ** int(m.group(4)),
+                  f"{tag}: /reference bla_epsilon {eps_b} (BLA) / {eps_p} (plain)")
+        diff = np.argwhere(cb != cp)
+        same = 1 - len(diff) / cb.size
+        print(f"{tag}: FIGURE identical with and without BLA {100 * same:.3f}% ({len(diff)} of {cb.size} differ); "
+              f"render {rb.secs:.2f} s with BLA, {rp.secs:.2f} s without")
+        if len(diff):
+            pix = ",".join(f"{i}:{j}" for i, j in diff)
+            rc = E.run([args.checker, outb, "--pixels", pix, "--quiet", "--min-exact", "0"],
+                       threads=args.checker_threads, timeout=900)
+            mo = CHECK_ANY_RE.search(rc.out)
+            if chk.check(mo is not None, f"{tag}: checker on the differing pixels printed no overall line\n  {rc.describe()}"):
+                compared, exact = int(mo.group(1)), int(mo.group(2))
+                wrong = compared - exact
+                print(f"{tag}: of the {len(diff)} differing pixels, BLA exact at {exact}, wrong at {wrong}, "
+                      f"precision-sensitive {mo.group(3)}, position-sensitive {mo.group(4)}")
+                chk.check(wrong <= 0.001 * cb.size,
+                          f"{tag}: BLA wrong at {wrong} of {cb.size} pixels (more than 0.1 %)")
+        run_checker(outp, plain_samples, what=tag + " --no-bla", timeout=900)
+
+
 # ---- deep-long ----------------------------------------------------------------------------------
 
 def accuracy_long():
@@ -632,6 +686,7 @@ CASES = {
     "print_config": print_config,
     "smooth": smooth,
     "distance": distance,
+    "bla": bla,
     "accuracy_long": accuracy_long,
 }
 

@@ -49,7 +49,7 @@ OPTIONS = {
 }
 NON_NUMERIC = {"help", "print-config", "output", "overwrite", "fractal", "kernel", "skip-disk-check", "no-interior-skip",
                "key", "interp", "interp-center", "interp-width", "interp-rotation", "interp-c", "interp-max-iter",
-               "family", "smooth", "distance", "preview",
+               "family", "smooth", "distance", "preview", "no-bla",
                # deep zoom: any positive decimal is a valid --zoom (1e309 too); tests/deep/ covers them
                "zoom", "location", "precision"}
 

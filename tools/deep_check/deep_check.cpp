@@ -49,6 +49,7 @@ const char* kHelp =
     "Recomputes sampled pixels of deep-zoom frames by direct MPFR iteration and compares the counts.\n"
     "  --frames LIST     frames to consider, e.g. 0,3,5-7 (default: all)\n"
     "  --samples N       pixels per frame, stratified over the frame (default 200; all if N >= W*H)\n"
+    "  --pixels LIST     exactly these pixels instead, as ROW:COL,ROW:COL,... (e.g. the ones two files differ at)\n"
     "  --min-exact F     required fraction of exact counts among compared pixels (default 0.999)\n"
     "  --extra-bits B    second precision p2 = p1 + B; pixels whose counts differ are excluded (default 128)\n"
     "  --position-shift S  third run at p2 with the pixel moved by S pixel spacings; pixels whose count\n"
@@ -64,6 +65,7 @@ struct Options {
   std::string file;
   std::string frames;  // empty = all
   uint64_t samples = 200;
+  std::vector<std::pair<uint32_t, uint32_t>> pixels;  // --pixels (row, column); empty: --samples
   double min_exact = 0.999;
   long extra_bits = 128;
   double position_shift = 0x1p-36;  // pixel spacings; 0: no position-sensitivity run
@@ -101,6 +103,19 @@ Options parse_args(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") { std::fputs(kHelp, stdout); std::exit(0); }
     else if (arg == "--frames") { o.frames = value(); if (o.frames.empty()) fail("--frames: empty list"); }
     else if (arg == "--samples") o.samples = parse_uint(arg, value(), 1, 1000000000000ULL);
+    else if (arg == "--pixels") {
+      const std::string v = value();
+      std::size_t at = 0;
+      while (at <= v.size()) {
+        const std::size_t comma = std::min(v.find(',', at), v.size());
+        const std::string item = v.substr(at, comma - at);
+        const std::size_t colon = item.find(':');
+        if (colon == std::string::npos) fail("--pixels: '" + item + "' is not ROW:COL");
+        o.pixels.emplace_back(uint32_t(parse_uint("--pixels", item.substr(0, colon), 0, 1u << 30)),
+                              uint32_t(parse_uint("--pixels", item.substr(colon + 1), 0, 1u << 30)));
+        at = comma + 1;
+      }
+    }
     else if (arg == "--extra-bits") o.extra_bits = long(parse_uint(arg, value(), 1, 1000000));
     else if (arg == "--position-shift") {
       const std::string v = value();
@@ -509,11 +524,18 @@ int run(const Options& o) {
   mpfr_set_d(R2.v, R, MPFR_RNDN);
   mpfr_sqr(R2.v, R2.v, MPFR_RNDN);
 
-  const uint64_t npix = uint64_t(W) * H, N = std::min<uint64_t>(o.samples, npix);
+  const uint64_t npix = uint64_t(W) * H;
+  const uint64_t N = o.pixels.empty() ? std::min<uint64_t>(o.samples, npix) : o.pixels.size();
   std::vector<Pixel> pix(N);
   for (uint64_t s = 0; s < N; ++s) {  // stratified: floor((s + 0.5) * W*H / N)
     uint64_t idx = uint64_t((unsigned __int128)(2 * s + 1) * npix / (2 * N));
     pix[s] = {uint32_t(idx / W), uint32_t(idx % W)};
+    if (!o.pixels.empty()) {
+      if (o.pixels[s].first >= H || o.pixels[s].second >= W)
+        fail("--pixels: " + std::to_string(o.pixels[s].first) + ":" + std::to_string(o.pixels[s].second) +
+             " is outside the " + std::to_string(W) + "x" + std::to_string(H) + " grid");
+      pix[s] = {o.pixels[s].first, o.pixels[s].second};
+    }
   }
   if (!o.quiet)
     std::printf("%s: %s, %llu frames, stored %ux%u (supersample %u), escape radius %g; %llu samples/frame, "

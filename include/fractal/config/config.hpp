@@ -81,6 +81,7 @@ struct Config {
   int compression_level = 1;        // deflate level 0..9 (0 = no deflate, shuffle only)
   std::string kernel = "auto";      // auto | scalar | avx2 | avx512
   bool skip_interior = true;        // Mandelbrot: skip provably interior points (same counts)
+  bool bla = true;                  // deep views: bilinear approximation (--no-bla: off; changes counts slightly)
   double progress_interval = 5.0;   // seconds between plain progress lines (non-terminal)
   bool overwrite = false;
   bool skip_disk_check = false;

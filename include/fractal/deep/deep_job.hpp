@@ -20,6 +20,9 @@ struct DeepJob {
   std::vector<ReferenceSpec> specs;
   std::vector<std::string> roles;
   std::vector<ReferenceOrbit> orbits;  // [orbits], once filled
+  bool bla = true;                     // BLA tables (--no-bla: plain perturbation)
+  double bla_eps = 0;                  // their epsilon (bla_epsilon of the sample grid)
+  std::vector<BlaTable> bla_tables;    // [orbits], once built (build_bla_tables)
   std::vector<DeepFrame> frames;       // [frames]; meaningful where method[f] is not Double
   std::vector<Method> method;          // [frames], every frame
   // [frames]: the frame's view and Julia c as exact decimal text, as /frames stores them.
@@ -27,7 +30,11 @@ struct DeepJob {
 
   bool active() const { return !specs.empty(); }
   std::uint32_t precision_bits() const { return specs.empty() ? 0 : specs[0].precision_bits; }
-  // The orbits are filled: links every perturbation frame to them and sets plan[f].deep.
+  // The orbits are filled: builds one BLA table per orbit (when bla), for the largest |dc| of the
+  // frames that use it. The same operations on every rank: the tables are identical everywhere.
+  void build_bla_tables();
+  // The orbits are filled (and the tables built): links every perturbation frame to them and sets
+  // plan[f].deep.
   void attach(std::vector<FrameParams>& plan);
 };
 

@@ -4,10 +4,13 @@
 //   delta_{n+1} = (2 Z_n + delta_n) * delta_n + dc
 // and rebases (delta <- z, n <- 0 on an orbit with Z_0 = 0) when |z| < |delta| or the reference
 // ends. With rebasing one reference serves every pixel of a frame, with no glitch detection.
+// Where a frame has BLA tables (bla.hpp), a pixel at an aligned orbit index takes the longest
+// valid bilinear step instead of single steps, and tests escape and rebasing after it.
 // Counts follow the double path's definition (first k >= 1 with |z_k|^2 > R^2, minus 1;
 // max_iter if none). Pure functions: no MPI, HDF5 or I/O.
 #include <cstdint>
 
+#include "fractal/deep/bla.hpp"
 #include "fractal/deep/floatexp.hpp"
 #include "fractal/deep/reference.hpp"
 
@@ -39,6 +42,9 @@ struct DeepFrame {
   // delta_0 = its offset, dc = 0; rebase = the critical orbit from Z_0 = 0.
   const ReferenceOrbit* start = nullptr;
   const ReferenceOrbit* rebase = nullptr;
+  // The BLA tables of start and rebase (bla.hpp); null: plain perturbation (--no-bla).
+  const BlaTable* bla_start = nullptr;
+  const BlaTable* bla_rebase = nullptr;
   // c in double (Julia's c, or the Mandelbrot centre): the steps after escape (smooth values) use
   // it; a deep pixel's c differs from it by less than double resolves there.
   double c_re = 0, c_im = 0;

@@ -43,9 +43,13 @@ struct ReferenceOrbit {
 inline constexpr std::int64_t kPrecisionMargin = 64;
 std::uint32_t reference_precision(std::int64_t log2_dx, std::int64_t log2_mag);
 
-// Bytes one orbit of max_iter iterations needs in memory (16 per value); the caller refuses a job
-// whose orbits do not fit before anything is allocated.
-inline std::uint64_t reference_bytes(std::uint32_t max_iter) { return (std::uint64_t{max_iter} + 1) * 16; }
+// Bytes one orbit of max_iter iterations needs in memory: 40 per value (the extended value, 24,
+// and the doubles, 16), plus with BLA at most 16 per value for its table (a quarter as many steps
+// as values, 64 bytes each in the extended type, 40 in double); the caller refuses a job whose
+// orbits do not fit before anything is allocated.
+inline std::uint64_t reference_bytes(std::uint32_t max_iter, bool bla) {
+  return (std::uint64_t{max_iter} + 1) * (bla ? 56 : 40);
+}
 
 // Computes the orbit. progress(n) is called now and then (about every 2^14 iterations) with the
 // iterations done so far. Throws std::invalid_argument if a text is not a number MPFR reads.

@@ -18,6 +18,8 @@ void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout,
 // A deep job's reference orbits: their lengths and precision, and how they were obtained (computed,
 // with the time, or read back from `sidecar` on resume), plus a warning when saved ones were not used.
 void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTiming& t, const std::string& sidecar);
+// A deep job's BLA tables: steps, levels, bytes per rank and the build time (or "off").
+void print_bla(std::FILE* out, const deep::DeepJob& job, double seconds);
 // chunks_resumed: chunks taken over from an interrupted run's journal (0 for a fresh job).
 void print_report(std::FILE* out, const Config& cfg, const ChunkLayout& layout, const JobResult& r,
                   std::uint64_t chunks_resumed);
