@@ -420,13 +420,7 @@ uint32_t brute(Work& w, const Consts& k, const mpfr_t R2, const Frame& f, uint32
       *distance = mpfr_get_d(q.v, r);
       return n - 1;
     }
-    mpfr_mul(y, x, y, r);
-    mpfr_mul_2ui(y, y, 1, r);
-    mpfr_add(y, y, ci, r);
-    mpfr_sub(x, x2, y2, r);
-    mpfr_add(x, x, cr, r);
-    mpfr_sqr(x2, x, r);
-    mpfr_sqr(y2, y, r);
+    step();
     int tern = mpfr_add(t, x2, y2, r);  // t = round(x2 + y2); tern > 0: t above the exact sum
     int c = mpfr_cmp(t, R2);
     if (c > 0 || (c == 0 && tern < 0)) { iters += n; return n - 1; }
