@@ -152,6 +152,7 @@ int main(int argc, char** argv) {
     }
     const double b0 = MPI_Wtime();
     deep_job.build_bla_tables();  // on every rank: the same tables everywhere
+    deep_job.lanes = kernel == KernelKind::Avx512 ? 8 : 1;  // the same counts either way
     if (root) print_bla(stdout, deep_job, MPI_Wtime() - b0);
     deep_job.attach(frames);
   }

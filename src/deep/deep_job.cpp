@@ -123,6 +123,7 @@ void DeepJob::attach(std::vector<FrameParams>& plan) {
     const std::size_t rebase = frames[f].julia ? 1 : 0;
     frames[f].start = &orbits[0];
     frames[f].rebase = &orbits[rebase];
+    frames[f].lanes = lanes;
     if (!bla_tables.empty()) {
       frames[f].bla_start = &bla_tables[0];
       frames[f].bla_rebase = &bla_tables[rebase];

@@ -11,8 +11,11 @@
 // reference's last index.
 #include "fractal/deep/perturb.hpp"
 
+#include "fractal/deep/perturb_simd.hpp"
+
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace fractal::deep {
 
@@ -105,8 +108,9 @@ std::uint32_t pixel_double(const DeepFrame& f, double u, double v, PixelEnd& end
       const BlaStepD& s = bla->step_d(level, n);
       if constexpr (Deriv) dz = derivative_bla(dz, cx_from(s.ar, s.ai), cx_from(s.br, s.bi), f.julia);
       const double tr = std::fma(s.br, p, -(s.bi * q)), ti = std::fma(s.br, q, s.bi * p);
-      const double na = std::fma(s.ar, a, std::fma(-s.ai, b, tr));
-      const double nb = std::fma(s.ar, b, std::fma(s.ai, a, ti));
+      // the perturbation step's operations with w = A, dc = B dc (vector kernels share them)
+      const double na = std::fma(a, s.ar, std::fma(-b, s.ai, tr));
+      const double nb = std::fma(a, s.ai, std::fma(b, s.ar, ti));
       a = na;
       b = nb;
       n += std::size_t{1} << level;
@@ -253,10 +257,28 @@ std::uint32_t perturb_pixel(const DeepFrame& f, std::uint32_t i, std::uint32_t j
 
 std::uint64_t render_row_deep(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, float* smooth,
                               float* distance) {
+  // The vector kernel: double deltas, no derivative (/distance stays scalar).
+  thread_local std::vector<double> vzx, vzy;  // [width]: z at escape from the vector kernel
+  const bool vec = f.lanes == 8 && f.method == Method::PerturbDouble && !distance;
+  if (vec) {
+    if (smooth) {
+      vzx.resize(f.width);
+      vzy.resize(f.width);
+    }
+    const std::uint64_t s = render_row_double_avx512(f, row, out, smooth ? vzx.data() : nullptr, smooth ? vzy.data() : nullptr);
+    if (!smooth) return s;
+  }
   std::uint64_t sum = 0;
   for (std::uint32_t j = 0; j < f.width; ++j) {
     PixelEnd end;
-    const std::uint32_t n = distance ? pixel_run<true>(f, row, j, end) : pixel_run<false>(f, row, j, end);
+    std::uint32_t n;
+    if (vec) {
+      n = out[j];
+      end.zx = vzx[j];
+      end.zy = vzy[j];
+    } else {
+      n = distance ? pixel_run<true>(f, row, j, end) : pixel_run<false>(f, row, j, end);
+    }
     out[j] = n;
     sum += n;
     if (!smooth && !distance) continue;

@@ -42,6 +42,9 @@ struct DeepFrame {
   // delta_0 = its offset, dc = 0; rebase = the critical orbit from Z_0 = 0.
   const ReferenceOrbit* start = nullptr;
   const ReferenceOrbit* rebase = nullptr;
+  // 8: the AVX-512 kernel (perturb_simd.hpp) for double deltas without /distance; 1: scalar.
+  // Both give the same counts; set from the job's --kernel choice.
+  std::uint8_t lanes = 1;
   // The BLA tables of start and rebase (bla.hpp); null: plain perturbation (--no-bla).
   const BlaTable* bla_start = nullptr;
   const BlaTable* bla_rebase = nullptr;
