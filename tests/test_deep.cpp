@@ -444,8 +444,8 @@ TEST(ReferenceFile, RoundTripAndDamage) {
   EXPECT_NE(why.find("CRC"), std::string::npos) << why;
 }
 
-// The AVX-512 kernel against the scalar one, pixel by pixel: counts and z at escape bit-identical,
-// Mandelbrot (1e14's centre at several depths, so that BLA steps are taken or not) and Julia, with
+// The AVX-512 kernels (double and extended-exponent deltas) against the scalar ones, pixel by
+// pixel: counts and z at escape bit-identical, Mandelbrot (1e14's centre at several depths, so that BLA steps are taken or not) and Julia, with
 // and without BLA, rotated, a width that is not a multiple of 8, and a budget small enough that
 // pixels stop at max_iter.
 TEST(PerturbationAvx512, BitIdenticalToScalar) {
@@ -465,13 +465,15 @@ TEST(PerturbationAvx512, BitIdenticalToScalar) {
   js.precision_bits = jc.precision_bits = 300;
   const ReferenceOrbit oj = compute_reference(js), oc = compute_reference(jc);
   int frames = 0, bla_frames = 0;
+  for (Method method : {Method::PerturbDouble, Method::PerturbExp})
   for (bool julia : {false, true})
-    for (std::int64_t e : {-47, -60, -150})
+    for (std::int64_t e : {-47, -60, -150, -1200})
       for (std::uint32_t max_iter : {4036u, 300u})
         for (bool rotate : {false, true})
           for (bool bla : {false, true}) {
+            if (method == Method::PerturbDouble && e < kDoubleDeltaLog2) continue;
             DeepFrame f;
-            f.method = Method::PerturbDouble;
+            f.method = method;
             f.julia = julia;
             f.width = 13;
             f.height = 7;
@@ -489,21 +491,25 @@ TEST(PerturbationAvx512, BitIdenticalToScalar) {
             if (bla) {
               const double h = std::hypot(0.5 * f.width, 0.5 * f.height) * f.dx.m;
               const RealExp dc_max = julia ? RealExp{} : RealExp{h / 8, e + 3};
-              ts = build_bla(*f.start, dc_max, 2.0, false, bla_epsilon(f.width, f.height));
-              tr = build_bla(*f.rebase, dc_max, 2.0, false, bla_epsilon(f.width, f.height));
+              const bool ext = method == Method::PerturbExp;
+              ts = build_bla(*f.start, dc_max, 2.0, ext, bla_epsilon(f.width, f.height));
+              tr = build_bla(*f.rebase, dc_max, 2.0, ext, bla_epsilon(f.width, f.height));
               f.bla_start = &ts;
               f.bla_rebase = julia ? &tr : &ts;
             }
             for (std::uint32_t row = 0; row < f.height; ++row) {
               std::vector<std::uint32_t> got(f.width);
               std::vector<double> zx(f.width), zy(f.width);
-              const std::uint64_t sum = render_row_double_avx512(f, row, got.data(), zx.data(), zy.data());
+              const std::uint64_t sum = method == Method::PerturbExp
+                                            ? render_row_exp_avx512(f, row, got.data(), zx.data(), zy.data())
+                                            : render_row_double_avx512(f, row, got.data(), zx.data(), zy.data());
               std::uint64_t want_sum = 0;
               for (std::uint32_t j = 0; j < f.width; ++j) {
                 double ex, ey;
                 const std::uint32_t want = perturb_pixel(f, row, j, ex, ey);
                 want_sum += want;
-                ASSERT_EQ(got[j], want) << "julia " << julia << " e " << e << " bla " << bla << " pixel " << row << "," << j;
+                ASSERT_EQ(got[j], want) << method_name(method) << " julia " << julia << " e " << e << " bla " << bla
+                                        << " pixel " << row << "," << j;
                 if (std::isnan(ex)) {
                   EXPECT_TRUE(std::isnan(zx[j]) && std::isnan(zy[j]));
                 } else {
@@ -516,6 +522,6 @@ TEST(PerturbationAvx512, BitIdenticalToScalar) {
             ++frames;
             bla_frames += bla;
           }
-  EXPECT_EQ(frames, 48);
-  EXPECT_EQ(bla_frames, 24);
+  EXPECT_EQ(frames, 48 + 64);  // double: 3 depths; extended: 4 (-1200 is past double's range)
+  EXPECT_EQ(bla_frames, 24 + 32);
 }

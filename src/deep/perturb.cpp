@@ -169,7 +169,7 @@ std::uint32_t pixel_exp(const DeepFrame& f, double u, double v, PixelEnd& end) {
     if (level >= 0) {  // 2^level steps at once: delta <- A delta + B dc
       const BlaStepX& s = bla->step_x(level, n);
       if constexpr (Deriv) dz = derivative_bla(dz, s.a, s.b, f.julia);
-      d = cx_add(cx_mul(s.a, d), cx_mul(s.b, dc));
+      d = cx_add(cx_mul(d, s.a), cx_mul(s.b, dc));  // the perturbation step's d * w with w = A
       n += std::size_t{1} << level;
       k += std::uint32_t{1} << level;
     } else {
@@ -259,13 +259,16 @@ std::uint64_t render_row_deep(const DeepFrame& f, std::uint32_t row, std::uint32
                               float* distance) {
   // The vector kernel: double deltas, no derivative (/distance stays scalar).
   thread_local std::vector<double> vzx, vzy;  // [width]: z at escape from the vector kernel
-  const bool vec = f.lanes == 8 && f.method == Method::PerturbDouble && !distance;
+  const bool vec = f.lanes == 8 && !distance;
   if (vec) {
     if (smooth) {
       vzx.resize(f.width);
       vzy.resize(f.width);
     }
-    const std::uint64_t s = render_row_double_avx512(f, row, out, smooth ? vzx.data() : nullptr, smooth ? vzy.data() : nullptr);
+    double* ex = smooth ? vzx.data() : nullptr;
+    double* ey = smooth ? vzy.data() : nullptr;
+    const std::uint64_t s = f.method == Method::PerturbExp ? render_row_exp_avx512(f, row, out, ex, ey)
+                                                           : render_row_double_avx512(f, row, out, ex, ey);
     if (!smooth) return s;
   }
   std::uint64_t sum = 0;

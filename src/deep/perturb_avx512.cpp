@@ -21,6 +21,10 @@
 
 #define FRACTAL_TARGET __attribute__((target("avx512f,avx512dq")))
 
+// GCC 12's avx512fintrin.h builds the unmasked forms (max, scalef, shifts) from masked builtins with
+// an "undefined" source operand, which -Wmaybe-uninitialized reports once they are inlined here.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 namespace fractal::deep {
 
 bool perturb_avx512_available() {
@@ -142,8 +146,7 @@ std::uint64_t render_row_double_avx512(const DeepFrame& f, std::uint32_t row, st
     b = nb;
     n = _mm512_add_epi64(n, len);
     k = _mm512_add_epi64(k, len);
-    // 16 n bytes (the masked form: GCC 12 warns about the plain one's undefined source)
-    const __m512i at = _mm512_add_epi64(addr, _mm512_mask_slli_epi64(zero, 0xff, n, 4));
+    const __m512i at = _mm512_add_epi64(addr, _mm512_slli_epi64(n, 4));  // 16 n bytes
     X = _mm512_mask_i64gather_pd(X, active, at, nullptr, 1);
     Y = _mm512_mask_i64gather_pd(Y, active, _mm512_add_epi64(at, _mm512_set1_epi64(8)), nullptr, 1);
     const __m512d zr = _mm512_add_pd(X, a), zi = _mm512_add_pd(Y, b);
@@ -196,6 +199,275 @@ std::uint64_t render_row_double_avx512(const DeepFrame& f, std::uint32_t row, st
       k = _mm512_load_si512(s.k);
       addr = _mm512_load_si512(s.addr);
       last = _mm512_load_si512(s.last);
+    }
+  }
+  return sum;
+}
+
+// ---- Extended-exponent deltas (CxExp, floatexp.hpp), 8 lanes --------------------------------------
+// The same operations as the scalar CxExp functions, lane by lane: exponents as int64 lanes, exact
+// power-of-two scalings by scalef (exact where the scalar code multiplies by pow2, rounding the same
+// way where the result leaves the normal range), exponents of normal and denormal numbers by
+// getexp (the scalar code rescales denormals by 2^64 first: the same exact result).
+
+namespace {
+
+struct VExp {
+  __m512d re, im;
+  __m512i e;
+};
+
+FRACTAL_TARGET inline __m512d vabs(__m512d x) { return _mm512_abs_pd(x); }
+
+// normalise(re, im, e): max(|re|, |im|) into [1, 2); zero -> (0, 0, kZeroExp).
+FRACTAL_TARGET inline VExp vnormalise(__m512d re, __m512d im, __m512i e) {
+  const __m512d m = _mm512_max_pd(vabs(re), vabs(im));
+  const __mmask8 zero = _mm512_cmp_pd_mask(m, _mm512_setzero_pd(), _CMP_EQ_OQ);
+  const __m512d k = _mm512_mask_getexp_pd(_mm512_setzero_pd(), static_cast<__mmask8>(~zero), m);
+  const __m512d negk = _mm512_sub_pd(_mm512_setzero_pd(), k);
+  VExp r;
+  r.re = _mm512_maskz_scalef_pd(static_cast<__mmask8>(~zero), re, negk);
+  r.im = _mm512_maskz_scalef_pd(static_cast<__mmask8>(~zero), im, negk);
+  r.e = _mm512_mask_blend_epi64(zero, _mm512_add_epi64(e, _mm512_cvtpd_epi64(k)), _mm512_set1_epi64(kZeroExp));
+  return r;
+}
+
+// cx_mul(a, b)
+FRACTAL_TARGET inline VExp vmul(const VExp& a, const VExp& b) {
+  const __m512d re = _mm512_fmsub_pd(a.re, b.re, _mm512_mul_pd(a.im, b.im));
+  const __m512d im = _mm512_fmadd_pd(a.re, b.im, _mm512_mul_pd(a.im, b.re));
+  const __m512i kz = _mm512_set1_epi64(kZeroExp);
+  const __mmask8 z = static_cast<__mmask8>(_mm512_cmpeq_epi64_mask(a.e, kz) | _mm512_cmpeq_epi64_mask(b.e, kz));
+  VExp r = vnormalise(re, im, _mm512_add_epi64(a.e, b.e));
+  r.re = _mm512_mask_blend_pd(z, r.re, _mm512_setzero_pd());
+  r.im = _mm512_mask_blend_pd(z, r.im, _mm512_setzero_pd());
+  r.e = _mm512_mask_blend_epi64(z, r.e, kz);
+  return r;
+}
+
+// cx_add(a, b)
+FRACTAL_TARGET inline VExp vadd(const VExp& a, const VExp& b) {
+  const __mmask8 swap = _mm512_cmplt_epi64_mask(a.e, b.e);  // the larger exponent first
+  VExp big, small;
+  big.re = _mm512_mask_blend_pd(swap, a.re, b.re);
+  big.im = _mm512_mask_blend_pd(swap, a.im, b.im);
+  big.e = _mm512_mask_blend_epi64(swap, a.e, b.e);
+  small.re = _mm512_mask_blend_pd(swap, b.re, a.re);
+  small.im = _mm512_mask_blend_pd(swap, b.im, a.im);
+  small.e = _mm512_mask_blend_epi64(swap, b.e, a.e);
+  const __m512i d = _mm512_sub_epi64(small.e, big.e);  // <= 0
+  const __mmask8 drop = _mm512_cmplt_epi64_mask(d, _mm512_set1_epi64(-1022));
+  const __m512d dd = _mm512_cvtepi64_pd(_mm512_max_epi64(d, _mm512_set1_epi64(-1022)));
+  const __m512d re = _mm512_add_pd(big.re, _mm512_scalef_pd(small.re, dd));
+  const __m512d im = _mm512_add_pd(big.im, _mm512_scalef_pd(small.im, dd));
+  VExp r = vnormalise(re, im, big.e);
+  r.re = _mm512_mask_blend_pd(drop, r.re, big.re);
+  r.im = _mm512_mask_blend_pd(drop, r.im, big.im);
+  r.e = _mm512_mask_blend_epi64(drop, r.e, big.e);
+  return r;
+}
+
+// cx_norm_less(a, b): |a| < |b|
+FRACTAL_TARGET inline __mmask8 vnorm_less(const VExp& a, const VExp& b) {
+  const __m512i kz = _mm512_set1_epi64(kZeroExp);
+  const __mmask8 bz = _mm512_cmpeq_epi64_mask(b.e, kz), az = _mm512_cmpeq_epi64_mask(a.e, kz);
+  const __m512i d = _mm512_sub_epi64(a.e, b.e);
+  const __m512i d2 = _mm512_add_epi64(d, d);
+  const __mmask8 lo = _mm512_cmplt_epi64_mask(d2, _mm512_set1_epi64(-8));
+  const __mmask8 hi = _mm512_cmpgt_epi64_mask(d2, _mm512_set1_epi64(8));
+  const __m512d na = _mm512_fmadd_pd(a.re, a.re, _mm512_mul_pd(a.im, a.im));
+  const __m512d nb = _mm512_fmadd_pd(b.re, b.re, _mm512_mul_pd(b.im, b.im));
+  const __m512d dd = _mm512_cvtepi64_pd(_mm512_min_epi64(_mm512_max_epi64(d2, _mm512_set1_epi64(-8)), _mm512_set1_epi64(8)));
+  const __mmask8 cmp = _mm512_cmp_pd_mask(_mm512_scalef_pd(na, dd), nb, _CMP_LT_OQ);
+  // b zero: false; else a zero: true; else by exponents, else by the scaled norms
+  return static_cast<__mmask8>(~bz & (az | (~az & (lo | (~lo & ~hi & cmp)))));
+}
+
+// cx_to_double(a)
+FRACTAL_TARGET inline void vto_double(const VExp& a, __m512d& re, __m512d& im) {
+  const __mmask8 tiny = _mm512_cmplt_epi64_mask(a.e, _mm512_set1_epi64(-1100));
+  const __m512d e = _mm512_cvtepi64_pd(_mm512_min_epi64(_mm512_max_epi64(a.e, _mm512_set1_epi64(-1100)), _mm512_set1_epi64(2000)));
+  re = _mm512_maskz_scalef_pd(static_cast<__mmask8>(~tiny), a.re, e);
+  im = _mm512_maskz_scalef_pd(static_cast<__mmask8>(~tiny), a.im, e);
+}
+
+struct alignas(64) LanesX {
+  double dre[8], dim[8], cre[8], cim[8], zre[8], zim[8], zr[8], zi[8];
+  std::int64_t de[8], ce[8], ze[8], n[8], k[8], addr[8], last[8];
+};
+
+FRACTAL_TARGET inline void load_lanes(const LanesX& s, VExp& d, VExp& dc, VExp& Z, __m512i& n, __m512i& k, __m512i& addr,
+                                      __m512i& last) {
+  d = {_mm512_load_pd(s.dre), _mm512_load_pd(s.dim), _mm512_load_si512(s.de)};
+  dc = {_mm512_load_pd(s.cre), _mm512_load_pd(s.cim), _mm512_load_si512(s.ce)};
+  Z = {_mm512_load_pd(s.zre), _mm512_load_pd(s.zim), _mm512_load_si512(s.ze)};
+  n = _mm512_load_si512(s.n);
+  k = _mm512_load_si512(s.k);
+  addr = _mm512_load_si512(s.addr);
+  last = _mm512_load_si512(s.last);
+}
+
+}  // namespace
+
+FRACTAL_TARGET
+std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, double* esc_x,
+                                    double* esc_y) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const __m512d r2 = _mm512_set1_pd(f.escape_radius * f.escape_radius);
+  const std::int64_t max_iter = f.max_iter;
+  // Z_n of a lane (a CxExp, 24 bytes) at addr + 24 n: re, im, e.
+  static_assert(sizeof(CxExp) == 24, "CxExp layout");
+  const std::int64_t start_addr = reinterpret_cast<std::int64_t>(f.start->zx.data());
+  const std::int64_t rebase_addr = reinterpret_cast<std::int64_t>(f.rebase->zx.data());
+  const std::int64_t start_last = static_cast<std::int64_t>(f.start->length()) - 1;
+  const std::int64_t rebase_last = static_cast<std::int64_t>(f.rebase->length()) - 1;
+  const bool bla = f.bla_start != nullptr;
+
+  LanesX s;
+  const BlaTable* table[8] = {};
+  std::uint32_t pixel[8] = {};
+  std::uint32_t next = 0;
+  std::uint64_t sum = 0;
+  __mmask8 active = 0;
+  auto refill = [&](int l) {
+    if (next >= f.width) {
+      active = static_cast<__mmask8>(active & ~(1u << l));
+      return;
+    }
+    const std::uint32_t j = next++;
+    double u, v;
+    pixel_offset(f, row, j, u, v);
+    const CxExp off = cx_scaled(u * f.dx.m, v * f.dx.m, f.dx.e);
+    CxExp d, dc;
+    if (f.julia) d = off;
+    else dc = off;
+    s.dre[l] = d.re;
+    s.dim[l] = d.im;
+    s.de[l] = d.e;
+    s.cre[l] = dc.re;
+    s.cim[l] = dc.im;
+    s.ce[l] = dc.e;
+    const CxExp& z0 = f.start->zx[0];
+    s.zre[l] = z0.re;
+    s.zim[l] = z0.im;
+    s.ze[l] = z0.e;
+    s.n[l] = s.k[l] = 0;
+    s.addr[l] = start_addr;
+    s.last[l] = start_last;
+    table[l] = f.bla_start;
+    pixel[l] = j;
+    active = static_cast<__mmask8>(active | (1u << l));
+  };
+  for (int l = 0; l < 8; ++l) refill(l);
+
+  VExp d, dc, Z;
+  __m512i n, k, addr, last;
+  load_lanes(s, d, dc, Z, n, k, addr, last);
+  const __m512i one = _mm512_set1_epi64(1), seven = _mm512_set1_epi64(7), zero = _mm512_setzero_si512();
+  const __m512i max_iter_v = _mm512_set1_epi64(max_iter);
+  const CxExp& rz0 = f.rebase->zx[0];
+
+  while (active) {
+    // perturbation: X1 = d * w with w = 2 Z_n + d, X2 = dc; BLA: X1 = d * A, X2 = B * dc
+    VExp w = vadd(VExp{Z.re, Z.im, _mm512_add_epi64(Z.e, one)}, d);
+    VExp x2 = dc;
+    __m512i len = one;
+    if (bla) {
+      const __mmask8 aligned = _mm512_mask_cmpeq_epi64_mask(
+          _mm512_mask_cmpneq_epi64_mask(active, n, zero), _mm512_and_si512(_mm512_sub_epi64(n, one), seven), zero);
+      if (aligned) {
+        alignas(64) double dre[8], dim[8], AR[8] = {}, AI[8] = {}, BR[8] = {}, BI[8] = {};
+        alignas(64) std::int64_t de[8], nn[8], kk[8], AE[8] = {}, BE[8] = {}, LL[8] = {};
+        _mm512_store_pd(dre, d.re);
+        _mm512_store_pd(dim, d.im);
+        _mm512_store_si512(de, d.e);
+        _mm512_store_si512(nn, n);
+        _mm512_store_si512(kk, k);
+        __mmask8 use = 0;
+        for (unsigned m = aligned; m; m &= m - 1) {
+          const int l = __builtin_ctz(m);
+          if (!table[l]) continue;
+          const std::size_t nl = static_cast<std::size_t>(nn[l]);
+          const int level = table[l]->find_x(nl, CxExp{dre[l], dim[l], de[l]}, static_cast<std::uint64_t>(max_iter - kk[l]));
+          if (level < 0) continue;
+          const BlaStepX& st = table[l]->step_x(level, nl);
+          AR[l] = st.a.re;
+          AI[l] = st.a.im;
+          AE[l] = st.a.e;
+          BR[l] = st.b.re;
+          BI[l] = st.b.im;
+          BE[l] = st.b.e;
+          LL[l] = std::int64_t{1} << level;
+          use = static_cast<__mmask8>(use | (1u << l));
+        }
+        if (use) {
+          w.re = _mm512_mask_load_pd(w.re, use, AR);
+          w.im = _mm512_mask_load_pd(w.im, use, AI);
+          w.e = _mm512_mask_load_epi64(w.e, use, AE);
+          const VExp B{_mm512_load_pd(BR), _mm512_load_pd(BI), _mm512_load_si512(BE)};
+          const VExp bdc = vmul(B, dc);
+          x2.re = _mm512_mask_blend_pd(use, x2.re, bdc.re);
+          x2.im = _mm512_mask_blend_pd(use, x2.im, bdc.im);
+          x2.e = _mm512_mask_blend_epi64(use, x2.e, bdc.e);
+          len = _mm512_mask_load_epi64(one, use, LL);
+        }
+      }
+    }
+    d = vadd(vmul(d, w), x2);
+    n = _mm512_add_epi64(n, len);
+    k = _mm512_add_epi64(k, len);
+    // Z at the new index: 24 n bytes = 8 n + 16 n
+    const __m512i at = _mm512_add_epi64(addr, _mm512_add_epi64(_mm512_slli_epi64(n, 3), _mm512_slli_epi64(n, 4)));
+    Z.re = _mm512_mask_i64gather_pd(Z.re, active, at, nullptr, 1);
+    Z.im = _mm512_mask_i64gather_pd(Z.im, active, _mm512_add_epi64(at, _mm512_set1_epi64(8)), nullptr, 1);
+    Z.e = _mm512_mask_i64gather_epi64(Z.e, active, _mm512_add_epi64(at, _mm512_set1_epi64(16)), nullptr, 1);
+    const VExp z = vadd(Z, d);
+    __m512d zr, zi;
+    vto_double(z, zr, zi);
+    const __m512d zn = _mm512_fmadd_pd(zr, zr, _mm512_mul_pd(zi, zi));
+    const __mmask8 escaped = _mm512_mask_cmp_pd_mask(active, zn, r2, _CMP_GT_OQ);
+    const __mmask8 done = static_cast<__mmask8>(escaped | _mm512_mask_cmpge_epi64_mask(active, k, max_iter_v));
+    const __mmask8 rebase =
+        static_cast<__mmask8>((vnorm_less(z, d) | _mm512_cmpeq_epi64_mask(n, last)) & active & ~done);
+    if (rebase) {
+      d.re = _mm512_mask_blend_pd(rebase, d.re, z.re);
+      d.im = _mm512_mask_blend_pd(rebase, d.im, z.im);
+      d.e = _mm512_mask_blend_epi64(rebase, d.e, z.e);
+      n = _mm512_mask_blend_epi64(rebase, n, zero);
+      addr = _mm512_mask_blend_epi64(rebase, addr, _mm512_set1_epi64(rebase_addr));
+      last = _mm512_mask_blend_epi64(rebase, last, _mm512_set1_epi64(rebase_last));
+      Z.re = _mm512_mask_blend_pd(rebase, Z.re, _mm512_set1_pd(rz0.re));
+      Z.im = _mm512_mask_blend_pd(rebase, Z.im, _mm512_set1_pd(rz0.im));
+      Z.e = _mm512_mask_blend_epi64(rebase, Z.e, _mm512_set1_epi64(rz0.e));
+      for (unsigned m = rebase; m; m &= m - 1) table[__builtin_ctz(m)] = f.bla_rebase;
+    }
+    if (done) {
+      _mm512_store_pd(s.dre, d.re);
+      _mm512_store_pd(s.dim, d.im);
+      _mm512_store_si512(s.de, d.e);
+      _mm512_store_pd(s.cre, dc.re);
+      _mm512_store_pd(s.cim, dc.im);
+      _mm512_store_si512(s.ce, dc.e);
+      _mm512_store_pd(s.zre, Z.re);
+      _mm512_store_pd(s.zim, Z.im);
+      _mm512_store_si512(s.ze, Z.e);
+      _mm512_store_pd(s.zr, zr);
+      _mm512_store_pd(s.zi, zi);
+      _mm512_store_si512(s.n, n);
+      _mm512_store_si512(s.k, k);
+      _mm512_store_si512(s.addr, addr);
+      _mm512_store_si512(s.last, last);
+      for (unsigned m = done; m; m &= m - 1) {
+        const int l = __builtin_ctz(m);
+        const bool esc = (escaped >> l) & 1u;
+        const std::uint32_t count = esc ? static_cast<std::uint32_t>(s.k[l] - 1) : f.max_iter;
+        out[pixel[l]] = count;
+        sum += count;
+        if (esc_x) esc_x[pixel[l]] = esc ? s.zr[l] : kNaN;
+        if (esc_y) esc_y[pixel[l]] = esc ? s.zi[l] : kNaN;
+        refill(l);
+      }
+      load_lanes(s, d, dc, Z, n, k, addr, last);
     }
   }
   return sum;

@@ -17,4 +17,9 @@ bool perturb_avx512_available();
 std::uint64_t render_row_double_avx512(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, double* esc_x,
                                        double* esc_y);
 
+// The same for extended-exponent deltas (Method::PerturbExp): every CxExp operation of the scalar
+// kernel, lane by lane.
+std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, double* esc_x,
+                                    double* esc_y);
+
 }  // namespace fractal::deep
