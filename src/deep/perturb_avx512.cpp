@@ -13,6 +13,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -32,6 +33,20 @@ bool perturb_avx512_available() {
 }
 
 namespace {
+
+// Where a BLA table's shortest stored steps (level kBlaMinLevel) lie and how many there are: a
+// lane's first test, |delta|^2 < R^2 of the step at its index, is made for all lanes at once with a
+// gather, and only the lanes that pass it search the longer levels in scalar code.
+struct FirstLevel {
+  std::int64_t base = 0, count = 0;  // address of the level's first step; 0 steps: no table
+};
+FirstLevel first_level(const BlaTable* t) {
+  if (!t || t->levels <= t->min_level) return {};
+  const int m = t->min_level;
+  const void* p = t->d.empty() ? static_cast<const void*>(t->x.data() + t->offset[m])
+                               : static_cast<const void*>(t->d.data() + t->offset[m]);
+  return {reinterpret_cast<std::int64_t>(p), static_cast<std::int64_t>(t->count[m])};
+}
 
 // The lanes' state when it is spilled to memory (refills, BLA lookups).
 struct alignas(64) Lanes {
@@ -54,9 +69,11 @@ std::uint64_t render_row_double_avx512(const DeepFrame& f, std::uint32_t row, st
   const std::int64_t start_last = static_cast<std::int64_t>(f.start->length()) - 1;
   const std::int64_t rebase_last = static_cast<std::int64_t>(f.rebase->length()) - 1;
   const bool bla = f.bla_start != nullptr;
+  const FirstLevel fl_start = first_level(f.bla_start), fl_rebase = first_level(f.bla_rebase);
 
   Lanes s;
   const BlaTable* table[8] = {};
+  __mmask8 on_rebase = 0;  // lanes on the rebase orbit (and its table)
   std::uint32_t pixel[8] = {};
   std::uint32_t next = 0;  // the row's next pixel
   std::uint64_t sum = 0;
@@ -85,6 +102,7 @@ std::uint64_t render_row_double_avx512(const DeepFrame& f, std::uint32_t row, st
     s.X[l] = f.start->z[0];
     s.Y[l] = f.start->z[1];
     table[l] = f.bla_start;
+    on_rebase = static_cast<__mmask8>(on_rebase & ~(1u << l));
     pixel[l] = j;
     active = static_cast<__mmask8>(active | (1u << l));
   };
@@ -94,8 +112,10 @@ std::uint64_t render_row_double_avx512(const DeepFrame& f, std::uint32_t row, st
   __m512d X = _mm512_load_pd(s.X), Y = _mm512_load_pd(s.Y);
   __m512i n = _mm512_load_si512(s.n), k = _mm512_load_si512(s.k), addr = _mm512_load_si512(s.addr),
           last = _mm512_load_si512(s.last);
-  const __m512i one = _mm512_set1_epi64(1), seven = _mm512_set1_epi64(7), zero = _mm512_setzero_si512();
+  const __m512i one = _mm512_set1_epi64(1), zero = _mm512_setzero_si512();
+  const __m512i low = _mm512_set1_epi64((std::int64_t{1} << kBlaMinLevel) - 1);  // n - 1 aligned to the shortest step
   const __m512i max_iter_v = _mm512_set1_epi64(max_iter);
+  const __m512i max_k_bla = _mm512_set1_epi64(max_iter - (std::int64_t{1} << kBlaMinLevel));  // budget for the shortest step
 
   while (active) {
     // w and t of a perturbation step; replaced in the lanes that take a BLA step.
@@ -103,12 +123,27 @@ std::uint64_t render_row_double_avx512(const DeepFrame& f, std::uint32_t row, st
     __m512d tr = p, ti = q;
     __m512i len = one;
     if (bla) {
-      const __mmask8 aligned = _mm512_mask_cmpeq_epi64_mask(
-          _mm512_mask_cmpneq_epi64_mask(active, n, zero), _mm512_and_si512(_mm512_sub_epi64(n, one), seven), zero);
+      const __m512i nm1 = _mm512_sub_epi64(n, one);
+      __mmask8 aligned = _mm512_mask_cmpeq_epi64_mask(_mm512_mask_cmpneq_epi64_mask(active, n, zero),
+                                                      _mm512_and_si512(nm1, low), zero);
+      __m512d norm2v;
+      if (aligned) {  // the shortest step's test for every aligned lane (BlaTable::find_d's first round)
+        const __m512i i = _mm512_srli_epi64(nm1, kBlaMinLevel);
+        const __m512i base = _mm512_mask_blend_epi64(on_rebase, _mm512_set1_epi64(fl_start.base), _mm512_set1_epi64(fl_rebase.base));
+        const __m512i count = _mm512_mask_blend_epi64(on_rebase, _mm512_set1_epi64(fl_start.count), _mm512_set1_epi64(fl_rebase.count));
+        aligned = _mm512_mask_cmple_epi64_mask(_mm512_mask_cmplt_epi64_mask(aligned, i, count), k, max_k_bla);
+        // step i at base + 40 i; its R^2 at + 32
+        static_assert(sizeof(BlaStepD) == 40 && offsetof(BlaStepD, r2) == 32, "BlaStepD layout");
+        const __m512i at = _mm512_add_epi64(_mm512_add_epi64(base, _mm512_set1_epi64(32)),
+                                            _mm512_add_epi64(_mm512_slli_epi64(i, 5), _mm512_slli_epi64(i, 3)));
+        const __m512d r2i = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), aligned, at, nullptr, 1);
+        norm2v = _mm512_fmadd_pd(a, a, _mm512_mul_pd(b, b));
+        aligned = _mm512_mask_cmp_pd_mask(aligned, norm2v, r2i, _CMP_LT_OQ);
+      }
       if (aligned) {
         alignas(64) double norm2[8], AR[8] = {}, AI[8] = {}, BR[8] = {}, BI[8] = {};
         alignas(64) std::int64_t nn[8], kk[8], LL[8] = {};
-        _mm512_store_pd(norm2, _mm512_fmadd_pd(a, a, _mm512_mul_pd(b, b)));
+        _mm512_store_pd(norm2, norm2v);
         _mm512_store_si512(nn, n);
         _mm512_store_si512(kk, k);
         __mmask8 use = 0;
@@ -165,6 +200,7 @@ std::uint64_t render_row_double_avx512(const DeepFrame& f, std::uint32_t row, st
       X = _mm512_mask_blend_pd(rebase, X, _mm512_set1_pd(f.rebase->z[0]));
       Y = _mm512_mask_blend_pd(rebase, Y, _mm512_set1_pd(f.rebase->z[1]));
       for (unsigned m = rebase; m; m &= m - 1) table[__builtin_ctz(m)] = f.bla_rebase;
+      on_rebase = static_cast<__mmask8>(on_rebase | rebase);
     }
     if (done) {  // finish those pixels, refill their lanes
       _mm512_store_pd(s.a, a);
@@ -291,6 +327,19 @@ FRACTAL_TARGET inline void vto_double(const VExp& a, __m512d& re, __m512d& im) {
   im = _mm512_maskz_scalef_pd(static_cast<__mmask8>(~tiny), a.im, e);
 }
 
+// norm2_less(delta, r2) (bla.hpp): |delta|^2 < m * 2^e, exactly.
+FRACTAL_TARGET inline __mmask8 vnorm2_less(const VExp& d, __m512d rm, __m512i re) {
+  const __mmask8 rzero = _mm512_cmp_pd_mask(rm, _mm512_setzero_pd(), _CMP_EQ_OQ);
+  const __mmask8 dzero = _mm512_cmpeq_epi64_mask(d.e, _mm512_set1_epi64(kZeroExp));
+  const __m512d n = _mm512_fmadd_pd(d.re, d.re, _mm512_mul_pd(d.im, d.im));  // [1, 8) unless zero
+  const __m512d k = _mm512_getexp_pd(n);
+  const __m512i ne = _mm512_add_epi64(_mm512_add_epi64(d.e, d.e), _mm512_cvtpd_epi64(k));
+  const __m512d nm = _mm512_scalef_pd(n, _mm512_sub_pd(_mm512_setzero_pd(), k));
+  const __mmask8 by_e = _mm512_cmplt_epi64_mask(ne, re), same_e = _mm512_cmpeq_epi64_mask(ne, re);
+  const __mmask8 by_m = _mm512_cmp_pd_mask(nm, rm, _CMP_LT_OQ);
+  return static_cast<__mmask8>(~rzero & (dzero | (~dzero & (by_e | (same_e & by_m)))));
+}
+
 struct alignas(64) LanesX {
   double dre[8], dim[8], cre[8], cim[8], zre[8], zim[8], zr[8], zi[8];
   std::int64_t de[8], ce[8], ze[8], n[8], k[8], addr[8], last[8];
@@ -322,9 +371,11 @@ std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::
   const std::int64_t start_last = static_cast<std::int64_t>(f.start->length()) - 1;
   const std::int64_t rebase_last = static_cast<std::int64_t>(f.rebase->length()) - 1;
   const bool bla = f.bla_start != nullptr;
+  const FirstLevel fl_start = first_level(f.bla_start), fl_rebase = first_level(f.bla_rebase);
 
   LanesX s;
   const BlaTable* table[8] = {};
+  __mmask8 on_rebase = 0;  // lanes on the rebase orbit (and its table)
   std::uint32_t pixel[8] = {};
   std::uint32_t next = 0;
   std::uint64_t sum = 0;
@@ -355,6 +406,7 @@ std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::
     s.addr[l] = start_addr;
     s.last[l] = start_last;
     table[l] = f.bla_start;
+    on_rebase = static_cast<__mmask8>(on_rebase & ~(1u << l));
     pixel[l] = j;
     active = static_cast<__mmask8>(active | (1u << l));
   };
@@ -363,8 +415,10 @@ std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::
   VExp d, dc, Z;
   __m512i n, k, addr, last;
   load_lanes(s, d, dc, Z, n, k, addr, last);
-  const __m512i one = _mm512_set1_epi64(1), seven = _mm512_set1_epi64(7), zero = _mm512_setzero_si512();
+  const __m512i one = _mm512_set1_epi64(1), zero = _mm512_setzero_si512();
+  const __m512i low = _mm512_set1_epi64((std::int64_t{1} << kBlaMinLevel) - 1);
   const __m512i max_iter_v = _mm512_set1_epi64(max_iter);
+  const __m512i max_k_bla = _mm512_set1_epi64(max_iter - (std::int64_t{1} << kBlaMinLevel));
   const CxExp& rz0 = f.rebase->zx[0];
 
   while (active) {
@@ -373,8 +427,21 @@ std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::
     VExp x2 = dc;
     __m512i len = one;
     if (bla) {
-      const __mmask8 aligned = _mm512_mask_cmpeq_epi64_mask(
-          _mm512_mask_cmpneq_epi64_mask(active, n, zero), _mm512_and_si512(_mm512_sub_epi64(n, one), seven), zero);
+      const __m512i nm1 = _mm512_sub_epi64(n, one);
+      __mmask8 aligned = _mm512_mask_cmpeq_epi64_mask(_mm512_mask_cmpneq_epi64_mask(active, n, zero),
+                                                      _mm512_and_si512(nm1, low), zero);
+      if (aligned) {  // the shortest step's test for every aligned lane (BlaTable::find_x's first round)
+        const __m512i i = _mm512_srli_epi64(nm1, kBlaMinLevel);
+        const __m512i base = _mm512_mask_blend_epi64(on_rebase, _mm512_set1_epi64(fl_start.base), _mm512_set1_epi64(fl_rebase.base));
+        const __m512i count = _mm512_mask_blend_epi64(on_rebase, _mm512_set1_epi64(fl_start.count), _mm512_set1_epi64(fl_rebase.count));
+        aligned = _mm512_mask_cmple_epi64_mask(_mm512_mask_cmplt_epi64_mask(aligned, i, count), k, max_k_bla);
+        // step i at base + 64 i; R^2 = m * 2^e at + 48 (m), + 56 (e)
+        static_assert(sizeof(BlaStepX) == 64 && offsetof(BlaStepX, r2) == 48, "BlaStepX layout");
+        const __m512i at = _mm512_add_epi64(base, _mm512_slli_epi64(i, 6));
+        const __m512d rm = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), aligned, _mm512_add_epi64(at, _mm512_set1_epi64(48)), nullptr, 1);
+        const __m512i re_ = _mm512_mask_i64gather_epi64(zero, aligned, _mm512_add_epi64(at, _mm512_set1_epi64(56)), nullptr, 1);
+        aligned = static_cast<__mmask8>(aligned & vnorm2_less(d, rm, re_));
+      }
       if (aligned) {
         alignas(64) double dre[8], dim[8], AR[8] = {}, AI[8] = {}, BR[8] = {}, BI[8] = {};
         alignas(64) std::int64_t de[8], nn[8], kk[8], AE[8] = {}, BE[8] = {}, LL[8] = {};
@@ -440,6 +507,7 @@ std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::
       Z.im = _mm512_mask_blend_pd(rebase, Z.im, _mm512_set1_pd(rz0.im));
       Z.e = _mm512_mask_blend_epi64(rebase, Z.e, _mm512_set1_epi64(rz0.e));
       for (unsigned m = rebase; m; m &= m - 1) table[__builtin_ctz(m)] = f.bla_rebase;
+      on_rebase = static_cast<__mmask8>(on_rebase | rebase);
     }
     if (done) {
       _mm512_store_pd(s.dre, d.re);
