@@ -54,190 +54,224 @@ struct alignas(64) Lanes {
   std::int64_t n[8], k[8], addr[8], last[8];
 };
 
+// What every group of a row shares.
+struct DoubleRow {
+  const DeepFrame& f;
+  std::uint32_t row;
+  std::uint32_t* out;
+  double *esc_x, *esc_y;
+  double dx;
+  // Orbit values are gathered by absolute address: Z_n of a lane at addr + 16 n (re), + 8 (im).
+  std::int64_t start_addr, rebase_addr, start_last, rebase_last;
+  FirstLevel fl_start, fl_rebase;
+  std::uint32_t next = 0;  // the row's next pixel
+  std::uint64_t sum = 0;
+};
+
+// 8 lanes in registers. Two groups run side by side: their steps are independent, so one group's
+// gathers and FMA chains overlap the other's.
+struct DoubleGroup {
+  __m512d a, b, p, q, X, Y;
+  __m512i n, k, addr, last;
+  __mmask8 active = 0, on_rebase = 0;  // on_rebase: lanes on the rebase orbit (and its table)
+  const BlaTable* table[8] = {};
+  std::uint32_t pixel[8] = {};
+  Lanes s;
+};
+
+// Lane l takes the row's next pixel (the scalar pixel_double's start), or goes idle; in g.s.
+void refill_double(DoubleRow& r, DoubleGroup& g, int l) {
+  if (r.next >= r.f.width) {
+    g.active = static_cast<__mmask8>(g.active & ~(1u << l));
+    return;
+  }
+  const std::uint32_t j = r.next++;
+  double u, v;
+  pixel_offset(r.f, r.row, j, u, v);
+  Lanes& s = g.s;
+  s.a[l] = s.b[l] = s.p[l] = s.q[l] = 0;
+  if (r.f.julia) {
+    s.a[l] = u * r.dx;
+    s.b[l] = v * r.dx;
+  } else {
+    s.p[l] = u * r.dx;
+    s.q[l] = v * r.dx;
+  }
+  s.n[l] = s.k[l] = 0;
+  s.addr[l] = r.start_addr;
+  s.last[l] = r.start_last;
+  s.X[l] = r.f.start->z[0];
+  s.Y[l] = r.f.start->z[1];
+  g.table[l] = r.f.bla_start;
+  g.on_rebase = static_cast<__mmask8>(g.on_rebase & ~(1u << l));
+  g.pixel[l] = j;
+  g.active = static_cast<__mmask8>(g.active | (1u << l));
+}
+
+FRACTAL_TARGET inline void load_double(DoubleGroup& g) {
+  g.a = _mm512_load_pd(g.s.a);
+  g.b = _mm512_load_pd(g.s.b);
+  g.p = _mm512_load_pd(g.s.p);
+  g.q = _mm512_load_pd(g.s.q);
+  g.X = _mm512_load_pd(g.s.X);
+  g.Y = _mm512_load_pd(g.s.Y);
+  g.n = _mm512_load_si512(g.s.n);
+  g.k = _mm512_load_si512(g.s.k);
+  g.addr = _mm512_load_si512(g.s.addr);
+  g.last = _mm512_load_si512(g.s.last);
+}
+
+FRACTAL_TARGET inline void store_double(DoubleGroup& g, __m512d zr, __m512d zi) {
+  _mm512_store_pd(g.s.a, g.a);
+  _mm512_store_pd(g.s.b, g.b);
+  _mm512_store_pd(g.s.p, g.p);
+  _mm512_store_pd(g.s.q, g.q);
+  _mm512_store_pd(g.s.X, g.X);
+  _mm512_store_pd(g.s.Y, g.Y);
+  _mm512_store_pd(g.s.zr, zr);
+  _mm512_store_pd(g.s.zi, zi);
+  _mm512_store_si512(g.s.n, g.n);
+  _mm512_store_si512(g.s.k, g.k);
+  _mm512_store_si512(g.s.addr, g.addr);
+  _mm512_store_si512(g.s.last, g.last);
+}
+
+// One step in every active lane of g (a BLA step or a perturbation step), the escape and rebase
+// tests, and the finished lanes refilled.
+FRACTAL_TARGET __attribute__((always_inline)) inline void step_double(DoubleRow& r, DoubleGroup& g) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const DeepFrame& f = r.f;
+  const std::int64_t max_iter = f.max_iter;
+  const __m512i one = _mm512_set1_epi64(1), zero = _mm512_setzero_si512();
+  __m512d a = g.a, b = g.b;
+  const __m512d p = g.p, q = g.q;
+  __m512i n = g.n, k = g.k;
+  // w and t of a perturbation step; replaced in the lanes that take a BLA step.
+  __m512d wr = _mm512_add_pd(_mm512_add_pd(g.X, g.X), a), wi = _mm512_add_pd(_mm512_add_pd(g.Y, g.Y), b);
+  __m512d tr = p, ti = q;
+  __m512i len = one;
+  if (f.bla_start) {
+    const __m512i nm1 = _mm512_sub_epi64(n, one);
+    const __m512i low = _mm512_set1_epi64((std::int64_t{1} << kBlaMinLevel) - 1);  // n - 1 aligned to the shortest step
+    __mmask8 aligned =
+        _mm512_mask_cmpeq_epi64_mask(_mm512_mask_cmpneq_epi64_mask(g.active, n, zero), _mm512_and_si512(nm1, low), zero);
+    __m512d norm2v = _mm512_setzero_pd();
+    if (aligned) {  // the shortest step's test for every aligned lane (BlaTable::find_d's first round)
+      const __m512i i = _mm512_srli_epi64(nm1, kBlaMinLevel);
+      const __m512i base =
+          _mm512_mask_blend_epi64(g.on_rebase, _mm512_set1_epi64(r.fl_start.base), _mm512_set1_epi64(r.fl_rebase.base));
+      const __m512i count =
+          _mm512_mask_blend_epi64(g.on_rebase, _mm512_set1_epi64(r.fl_start.count), _mm512_set1_epi64(r.fl_rebase.count));
+      const __m512i max_k = _mm512_set1_epi64(max_iter - (std::int64_t{1} << kBlaMinLevel));  // its budget
+      aligned = _mm512_mask_cmple_epi64_mask(_mm512_mask_cmplt_epi64_mask(aligned, i, count), k, max_k);
+      // step i at base + 40 i; its R^2 at + 32
+      static_assert(sizeof(BlaStepD) == 40 && offsetof(BlaStepD, r2) == 32, "BlaStepD layout");
+      const __m512i at = _mm512_add_epi64(_mm512_add_epi64(base, _mm512_set1_epi64(32)),
+                                          _mm512_add_epi64(_mm512_slli_epi64(i, 5), _mm512_slli_epi64(i, 3)));
+      const __m512d r2i = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), aligned, at, nullptr, 1);
+      norm2v = _mm512_fmadd_pd(a, a, _mm512_mul_pd(b, b));
+      aligned = _mm512_mask_cmp_pd_mask(aligned, norm2v, r2i, _CMP_LT_OQ);
+    }
+    if (aligned) {
+      alignas(64) double norm2[8], AR[8] = {}, AI[8] = {}, BR[8] = {}, BI[8] = {};
+      alignas(64) std::int64_t nn[8], kk[8], LL[8] = {};
+      _mm512_store_pd(norm2, norm2v);
+      _mm512_store_si512(nn, n);
+      _mm512_store_si512(kk, k);
+      __mmask8 use = 0;
+      for (unsigned m = aligned; m; m &= m - 1) {
+        const int l = __builtin_ctz(m);
+        const std::size_t nl = static_cast<std::size_t>(nn[l]);
+        const int level = g.table[l]->find_d(nl, norm2[l], static_cast<std::uint64_t>(max_iter - kk[l]));
+        if (level < 0) continue;
+        const BlaStepD& st = g.table[l]->step_d(level, nl);
+        AR[l] = st.ar;
+        AI[l] = st.ai;
+        BR[l] = st.br;
+        BI[l] = st.bi;
+        LL[l] = std::int64_t{1} << level;
+        use = static_cast<__mmask8>(use | (1u << l));
+      }
+      if (use) {
+        wr = _mm512_mask_load_pd(wr, use, AR);
+        wi = _mm512_mask_load_pd(wi, use, AI);
+        const __m512d Br = _mm512_load_pd(BR), Bi = _mm512_load_pd(BI);
+        // B dc: tr = fma(Re B, p, -(Im B q)), ti = fma(Re B, q, Im B p)
+        tr = _mm512_mask_blend_pd(use, p, _mm512_fmsub_pd(Br, p, _mm512_mul_pd(Bi, q)));
+        ti = _mm512_mask_blend_pd(use, q, _mm512_fmadd_pd(Br, q, _mm512_mul_pd(Bi, p)));
+        len = _mm512_mask_load_epi64(one, use, LL);
+      }
+    }
+  }
+  // a' = fma(a, wr, fma(-b, wi, tr)); b' = fma(a, wi, fma(b, wr, ti))
+  const __m512d na = _mm512_fmadd_pd(a, wr, _mm512_fnmadd_pd(b, wi, tr));
+  const __m512d nb = _mm512_fmadd_pd(a, wi, _mm512_fmadd_pd(b, wr, ti));
+  a = na;
+  b = nb;
+  n = _mm512_add_epi64(n, len);
+  k = _mm512_add_epi64(k, len);
+  const __m512i at = _mm512_add_epi64(g.addr, _mm512_slli_epi64(n, 4));  // 16 n bytes
+  __m512d X = _mm512_mask_i64gather_pd(g.X, g.active, at, nullptr, 1);
+  __m512d Y = _mm512_mask_i64gather_pd(g.Y, g.active, _mm512_add_epi64(at, _mm512_set1_epi64(8)), nullptr, 1);
+  const __m512d zr = _mm512_add_pd(X, a), zi = _mm512_add_pd(Y, b);
+  const __m512d zn = _mm512_fmadd_pd(zr, zr, _mm512_mul_pd(zi, zi));
+  const __mmask8 escaped = _mm512_mask_cmp_pd_mask(g.active, zn, _mm512_set1_pd(f.escape_radius * f.escape_radius), _CMP_GT_OQ);
+  const __mmask8 done = static_cast<__mmask8>(escaped | _mm512_mask_cmpge_epi64_mask(g.active, k, _mm512_set1_epi64(max_iter)));
+  const __mmask8 rebase =
+      static_cast<__mmask8>((_mm512_mask_cmp_pd_mask(g.active, zn, _mm512_fmadd_pd(a, a, _mm512_mul_pd(b, b)), _CMP_LT_OQ) |
+                             _mm512_mask_cmpeq_epi64_mask(g.active, n, g.last)) & ~done);
+  if (rebase) {  // delta <- z, n <- 0 on the rebase orbit
+    a = _mm512_mask_blend_pd(rebase, a, zr);
+    b = _mm512_mask_blend_pd(rebase, b, zi);
+    n = _mm512_mask_blend_epi64(rebase, n, zero);
+    g.addr = _mm512_mask_blend_epi64(rebase, g.addr, _mm512_set1_epi64(r.rebase_addr));
+    g.last = _mm512_mask_blend_epi64(rebase, g.last, _mm512_set1_epi64(r.rebase_last));
+    X = _mm512_mask_blend_pd(rebase, X, _mm512_set1_pd(f.rebase->z[0]));
+    Y = _mm512_mask_blend_pd(rebase, Y, _mm512_set1_pd(f.rebase->z[1]));
+    for (unsigned m = rebase; m; m &= m - 1) g.table[__builtin_ctz(m)] = f.bla_rebase;
+    g.on_rebase = static_cast<__mmask8>(g.on_rebase | rebase);
+  }
+  g.a = a;
+  g.b = b;
+  g.n = n;
+  g.k = k;
+  g.X = X;
+  g.Y = Y;
+  if (done) {  // finish those pixels, refill their lanes
+    store_double(g, zr, zi);
+    for (unsigned m = done; m; m &= m - 1) {
+      const int l = __builtin_ctz(m);
+      const bool esc = (escaped >> l) & 1u;
+      const std::uint32_t count = esc ? static_cast<std::uint32_t>(g.s.k[l] - 1) : f.max_iter;
+      r.out[g.pixel[l]] = count;
+      r.sum += count;
+      if (r.esc_x) r.esc_x[g.pixel[l]] = esc ? g.s.zr[l] : kNaN;
+      if (r.esc_y) r.esc_y[g.pixel[l]] = esc ? g.s.zi[l] : kNaN;
+      refill_double(r, g, l);
+    }
+    load_double(g);
+  }
+}
+
 }  // namespace
 
 FRACTAL_TARGET
 std::uint64_t render_row_double_avx512(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, double* esc_x,
                                        double* esc_y) {
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  const double dx = std::ldexp(f.dx.m, static_cast<int>(f.dx.e));
-  const __m512d r2 = _mm512_set1_pd(f.escape_radius * f.escape_radius);
-  const std::int64_t max_iter = f.max_iter;
-  // Orbit values are gathered by absolute address: Z_n of a lane at addr + 16 n (re), + 8 (im).
-  const std::int64_t start_addr = reinterpret_cast<std::int64_t>(f.start->z.data());
-  const std::int64_t rebase_addr = reinterpret_cast<std::int64_t>(f.rebase->z.data());
-  const std::int64_t start_last = static_cast<std::int64_t>(f.start->length()) - 1;
-  const std::int64_t rebase_last = static_cast<std::int64_t>(f.rebase->length()) - 1;
-  const bool bla = f.bla_start != nullptr;
-  const FirstLevel fl_start = first_level(f.bla_start), fl_rebase = first_level(f.bla_rebase);
-
-  Lanes s;
-  const BlaTable* table[8] = {};
-  __mmask8 on_rebase = 0;  // lanes on the rebase orbit (and its table)
-  std::uint32_t pixel[8] = {};
-  std::uint32_t next = 0;  // the row's next pixel
-  std::uint64_t sum = 0;
-  __mmask8 active = 0;
-
-  // Lane l takes the row's next pixel (the scalar pixel_double's start), or goes idle.
-  auto refill = [&](int l) {
-    if (next >= f.width) {
-      active = static_cast<__mmask8>(active & ~(1u << l));
-      return;
-    }
-    const std::uint32_t j = next++;
-    double u, v;
-    pixel_offset(f, row, j, u, v);
-    s.a[l] = s.b[l] = s.p[l] = s.q[l] = 0;
-    if (f.julia) {
-      s.a[l] = u * dx;
-      s.b[l] = v * dx;
-    } else {
-      s.p[l] = u * dx;
-      s.q[l] = v * dx;
-    }
-    s.n[l] = s.k[l] = 0;
-    s.addr[l] = start_addr;
-    s.last[l] = start_last;
-    s.X[l] = f.start->z[0];
-    s.Y[l] = f.start->z[1];
-    table[l] = f.bla_start;
-    on_rebase = static_cast<__mmask8>(on_rebase & ~(1u << l));
-    pixel[l] = j;
-    active = static_cast<__mmask8>(active | (1u << l));
-  };
-  for (int l = 0; l < 8; ++l) refill(l);
-
-  __m512d a = _mm512_load_pd(s.a), b = _mm512_load_pd(s.b), p = _mm512_load_pd(s.p), q = _mm512_load_pd(s.q);
-  __m512d X = _mm512_load_pd(s.X), Y = _mm512_load_pd(s.Y);
-  __m512i n = _mm512_load_si512(s.n), k = _mm512_load_si512(s.k), addr = _mm512_load_si512(s.addr),
-          last = _mm512_load_si512(s.last);
-  const __m512i one = _mm512_set1_epi64(1), zero = _mm512_setzero_si512();
-  const __m512i low = _mm512_set1_epi64((std::int64_t{1} << kBlaMinLevel) - 1);  // n - 1 aligned to the shortest step
-  const __m512i max_iter_v = _mm512_set1_epi64(max_iter);
-  const __m512i max_k_bla = _mm512_set1_epi64(max_iter - (std::int64_t{1} << kBlaMinLevel));  // budget for the shortest step
-
-  while (active) {
-    // w and t of a perturbation step; replaced in the lanes that take a BLA step.
-    __m512d wr = _mm512_add_pd(_mm512_add_pd(X, X), a), wi = _mm512_add_pd(_mm512_add_pd(Y, Y), b);
-    __m512d tr = p, ti = q;
-    __m512i len = one;
-    if (bla) {
-      const __m512i nm1 = _mm512_sub_epi64(n, one);
-      __mmask8 aligned = _mm512_mask_cmpeq_epi64_mask(_mm512_mask_cmpneq_epi64_mask(active, n, zero),
-                                                      _mm512_and_si512(nm1, low), zero);
-      __m512d norm2v;
-      if (aligned) {  // the shortest step's test for every aligned lane (BlaTable::find_d's first round)
-        const __m512i i = _mm512_srli_epi64(nm1, kBlaMinLevel);
-        const __m512i base = _mm512_mask_blend_epi64(on_rebase, _mm512_set1_epi64(fl_start.base), _mm512_set1_epi64(fl_rebase.base));
-        const __m512i count = _mm512_mask_blend_epi64(on_rebase, _mm512_set1_epi64(fl_start.count), _mm512_set1_epi64(fl_rebase.count));
-        aligned = _mm512_mask_cmple_epi64_mask(_mm512_mask_cmplt_epi64_mask(aligned, i, count), k, max_k_bla);
-        // step i at base + 40 i; its R^2 at + 32
-        static_assert(sizeof(BlaStepD) == 40 && offsetof(BlaStepD, r2) == 32, "BlaStepD layout");
-        const __m512i at = _mm512_add_epi64(_mm512_add_epi64(base, _mm512_set1_epi64(32)),
-                                            _mm512_add_epi64(_mm512_slli_epi64(i, 5), _mm512_slli_epi64(i, 3)));
-        const __m512d r2i = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), aligned, at, nullptr, 1);
-        norm2v = _mm512_fmadd_pd(a, a, _mm512_mul_pd(b, b));
-        aligned = _mm512_mask_cmp_pd_mask(aligned, norm2v, r2i, _CMP_LT_OQ);
-      }
-      if (aligned) {
-        alignas(64) double norm2[8], AR[8] = {}, AI[8] = {}, BR[8] = {}, BI[8] = {};
-        alignas(64) std::int64_t nn[8], kk[8], LL[8] = {};
-        _mm512_store_pd(norm2, norm2v);
-        _mm512_store_si512(nn, n);
-        _mm512_store_si512(kk, k);
-        __mmask8 use = 0;
-        for (unsigned m = aligned; m; m &= m - 1) {
-          const int l = __builtin_ctz(m);
-          if (!table[l]) continue;
-          const std::size_t nl = static_cast<std::size_t>(nn[l]);
-          const int level = table[l]->find_d(nl, norm2[l], static_cast<std::uint64_t>(max_iter - kk[l]));
-          if (level < 0) continue;
-          const BlaStepD& st = table[l]->step_d(level, nl);
-          AR[l] = st.ar;
-          AI[l] = st.ai;
-          BR[l] = st.br;
-          BI[l] = st.bi;
-          LL[l] = std::int64_t{1} << level;
-          use = static_cast<__mmask8>(use | (1u << l));
-        }
-        if (use) {
-          const __m512d Ar = _mm512_mask_load_pd(wr, use, AR), Ai = _mm512_mask_load_pd(wi, use, AI);
-          const __m512d Br = _mm512_mask_load_pd(_mm512_setzero_pd(), use, BR);
-          const __m512d Bi = _mm512_mask_load_pd(_mm512_setzero_pd(), use, BI);
-          wr = Ar;
-          wi = Ai;
-          // B dc: tr = fma(Re B, p, -(Im B q)), ti = fma(Re B, q, Im B p)
-          tr = _mm512_mask_blend_pd(use, p, _mm512_fmsub_pd(Br, p, _mm512_mul_pd(Bi, q)));
-          ti = _mm512_mask_blend_pd(use, q, _mm512_fmadd_pd(Br, q, _mm512_mul_pd(Bi, p)));
-          len = _mm512_mask_load_epi64(one, use, LL);
-        }
-      }
-    }
-    // a' = fma(a, wr, fma(-b, wi, tr)); b' = fma(a, wi, fma(b, wr, ti))
-    const __m512d na = _mm512_fmadd_pd(a, wr, _mm512_fnmadd_pd(b, wi, tr));
-    const __m512d nb = _mm512_fmadd_pd(a, wi, _mm512_fmadd_pd(b, wr, ti));
-    a = na;
-    b = nb;
-    n = _mm512_add_epi64(n, len);
-    k = _mm512_add_epi64(k, len);
-    const __m512i at = _mm512_add_epi64(addr, _mm512_slli_epi64(n, 4));  // 16 n bytes
-    X = _mm512_mask_i64gather_pd(X, active, at, nullptr, 1);
-    Y = _mm512_mask_i64gather_pd(Y, active, _mm512_add_epi64(at, _mm512_set1_epi64(8)), nullptr, 1);
-    const __m512d zr = _mm512_add_pd(X, a), zi = _mm512_add_pd(Y, b);
-    const __m512d zn = _mm512_fmadd_pd(zr, zr, _mm512_mul_pd(zi, zi));
-    const __mmask8 escaped = _mm512_mask_cmp_pd_mask(active, zn, r2, _CMP_GT_OQ);
-    const __mmask8 done = static_cast<__mmask8>(escaped | _mm512_mask_cmpge_epi64_mask(active, k, max_iter_v));
-    const __mmask8 rebase = static_cast<__mmask8>(
-        (_mm512_mask_cmp_pd_mask(active, zn, _mm512_fmadd_pd(a, a, _mm512_mul_pd(b, b)), _CMP_LT_OQ) |
-         _mm512_mask_cmpeq_epi64_mask(active, n, last)) & ~done);
-    if (rebase) {  // delta <- z, n <- 0 on the rebase orbit
-      a = _mm512_mask_blend_pd(rebase, a, zr);
-      b = _mm512_mask_blend_pd(rebase, b, zi);
-      n = _mm512_mask_blend_epi64(rebase, n, zero);
-      addr = _mm512_mask_blend_epi64(rebase, addr, _mm512_set1_epi64(rebase_addr));
-      last = _mm512_mask_blend_epi64(rebase, last, _mm512_set1_epi64(rebase_last));
-      X = _mm512_mask_blend_pd(rebase, X, _mm512_set1_pd(f.rebase->z[0]));
-      Y = _mm512_mask_blend_pd(rebase, Y, _mm512_set1_pd(f.rebase->z[1]));
-      for (unsigned m = rebase; m; m &= m - 1) table[__builtin_ctz(m)] = f.bla_rebase;
-      on_rebase = static_cast<__mmask8>(on_rebase | rebase);
-    }
-    if (done) {  // finish those pixels, refill their lanes
-      _mm512_store_pd(s.a, a);
-      _mm512_store_pd(s.b, b);
-      _mm512_store_pd(s.p, p);
-      _mm512_store_pd(s.q, q);
-      _mm512_store_pd(s.X, X);
-      _mm512_store_pd(s.Y, Y);
-      _mm512_store_pd(s.zr, zr);
-      _mm512_store_pd(s.zi, zi);
-      _mm512_store_si512(s.n, n);
-      _mm512_store_si512(s.k, k);
-      _mm512_store_si512(s.addr, addr);
-      _mm512_store_si512(s.last, last);
-      for (unsigned m = done; m; m &= m - 1) {
-        const int l = __builtin_ctz(m);
-        const bool esc = (escaped >> l) & 1u;
-        const std::uint32_t count = esc ? static_cast<std::uint32_t>(s.k[l] - 1) : f.max_iter;
-        out[pixel[l]] = count;
-        sum += count;
-        if (esc_x) esc_x[pixel[l]] = esc ? s.zr[l] : kNaN;
-        if (esc_y) esc_y[pixel[l]] = esc ? s.zi[l] : kNaN;
-        refill(l);
-      }
-      a = _mm512_load_pd(s.a);
-      b = _mm512_load_pd(s.b);
-      p = _mm512_load_pd(s.p);
-      q = _mm512_load_pd(s.q);
-      X = _mm512_load_pd(s.X);
-      Y = _mm512_load_pd(s.Y);
-      n = _mm512_load_si512(s.n);
-      k = _mm512_load_si512(s.k);
-      addr = _mm512_load_si512(s.addr);
-      last = _mm512_load_si512(s.last);
-    }
+  DoubleRow r{f, row, out, esc_x, esc_y, std::ldexp(f.dx.m, static_cast<int>(f.dx.e)),
+              reinterpret_cast<std::int64_t>(f.start->z.data()), reinterpret_cast<std::int64_t>(f.rebase->z.data()),
+              static_cast<std::int64_t>(f.start->length()) - 1, static_cast<std::int64_t>(f.rebase->length()) - 1,
+              first_level(f.bla_start), first_level(f.bla_rebase)};
+  DoubleGroup g0, g1;
+  for (int l = 0; l < 8; ++l) refill_double(r, g0, l);
+  for (int l = 0; l < 8; ++l) refill_double(r, g1, l);
+  load_double(g0);
+  load_double(g1);
+  while (g0.active | g1.active) {
+    if (g0.active) step_double(r, g0);
+    if (g1.active) step_double(r, g1);
   }
-  return sum;
+  return r.sum;
 }
 
 // ---- Extended-exponent deltas (CxExp, floatexp.hpp), 8 lanes --------------------------------------

@@ -104,6 +104,17 @@ int worker(const std::vector<FrameParams>& frames, const ChunkLayout& layout, co
     --outstanding;
     if (range[0] == kStop) stop = std::max(stop, static_cast<int>(range[1]));
   };
+  // A failure on this rank (thrown below) ends the whole job with MPI_Abort in main; until then a
+  // chunk send still in flight reads `sending`, so its bytes must outlive the unwinding (rank 0
+  // received freed memory and reported a second, misleading error: "malformed chunk message").
+  struct KeepInFlight {
+    std::vector<std::uint8_t>& bytes;
+    const MPI_Request& req;
+    ~KeepInFlight() {
+      if (std::uncaught_exceptions() > 0 && req != MPI_REQUEST_NULL)
+        new std::vector<std::uint8_t>(std::move(bytes));  // leaked on purpose: the process is aborting
+    }
+  } keep{sending, send_req};
   // Two requests in flight: while rendering one item the next is already on its way.
   for (int i = 0; i < 2; ++i, ++outstanding) check(MPI_Send(&dummy, 1, MPI_INT, 0, kTagRequest, comm), "send request");
   for (;;) {
