@@ -141,19 +141,21 @@ int main(int argc, char** argv) {
   // 3. Deep jobs: the reference orbits, on rank 0 (read back on resume, else computed in MPFR),
   //    then broadcast; each rank builds the BLA tables; every perturbation frame is linked to them.
   deep::DeepJob deep_job = deep::plan_deep(cfg, frames);
+  DeepSharedMemory deep_memory;  // one copy of the orbits and BLA tables per node, until the end
   if (deep_job.active()) {
     try {
-      const ReferenceTiming t = setup_references(deep_job, out.get(), cfg.progress_interval, stdout, MPI_COMM_WORLD);
-      if (root) print_reference(stdout, deep_job, t, deep::reference_path(cfg.output));
+      const ReferenceTiming t =
+          setup_references(deep_job, out.get(), cfg.progress_interval, stdout, MPI_COMM_WORLD, deep_memory);
+      deep_job.lanes = kernel == KernelKind::Avx512 ? 8 : 1;  // the same counts either way
+      if (root) {
+        print_reference(stdout, deep_job, t, deep::reference_path(cfg.output));
+        print_bla(stdout, deep_job, t.bla_s);
+      }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "fractal-render: rank %d: error: %s\n", mpi.rank, e.what());
       std::fflush(stderr);
       MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
     }
-    const double b0 = MPI_Wtime();
-    deep_job.build_bla_tables();  // on every rank: the same tables everywhere
-    deep_job.lanes = kernel == KernelKind::Avx512 ? 8 : 1;  // the same counts either way
-    if (root) print_bla(stdout, deep_job, MPI_Wtime() - b0);
     deep_job.attach(frames);
   }
 

@@ -91,12 +91,10 @@ int BlaTable::find_x(std::size_t n, const CxExp& delta, std::uint64_t budget) co
   return best;
 }
 
-BlaTable build_bla(const ReferenceOrbit& o, const RealExp& dc_max, double escape_radius, bool extended,
-                   double eps) {
+BlaTable bla_shape(std::size_t length) {
   BlaTable t;
-  const std::size_t last = o.length() == 0 ? 0 : o.length() - 1;
+  const std::size_t last = length == 0 ? 0 : length - 1;
   const int m = t.min_level;
-  const std::size_t span = std::size_t{1} << m;
   // Levels with at least one step: count[k] = (last - 1) >> k steps of 2^k from n = 1.
   t.offset.assign(1, 0);
   t.count.assign(1, 0);
@@ -107,10 +105,23 @@ BlaTable build_bla(const ReferenceOrbit& o, const RealExp& dc_max, double escape
     total += t.count.back();
   }
   t.levels = static_cast<int>(t.count.size());
-  if (t.levels <= m) {  // the orbit is too short for any stored step
-    t.levels = 0;
-    return t;
-  }
+  if (t.levels <= m) t.levels = 0;  // the orbit is too short for any stored step
+  return t;
+}
+
+std::size_t BlaTable::steps() const {
+  std::size_t total = 0;
+  for (int k = min_level; k < levels; ++k) total += count[k];
+  return total;
+}
+
+BlaTable build_bla(const ReferenceOrbit& o, const RealExp& dc_max, double escape_radius, bool extended,
+                   double eps) {
+  BlaTable t = bla_shape(o.length());
+  if (t.levels == 0) return t;
+  const int m = t.min_level;
+  const std::size_t span = std::size_t{1} << m;
+  const std::size_t total = t.steps();
 
   const RealExp eps_r = rnorm(eps, 0);
   const double r2_escape = escape_radius * escape_radius;
@@ -145,22 +156,24 @@ BlaTable build_bla(const ReferenceOrbit& o, const RealExp& dc_max, double escape
   }
 
   if (extended) {
-    t.x.resize(total);
-    for (std::size_t s = 0; s < total; ++s) t.x[s] = {steps[s].a, steps[s].b, rmul(steps[s].r, steps[s].r)};
+    std::vector<BlaStepX> x(total);
+    for (std::size_t s = 0; s < total; ++s) x[s] = {steps[s].a, steps[s].b, rmul(steps[s].r, steps[s].r)};
+    t.x.assign(std::move(x));
   } else {
     // Double deltas: a step whose A, B or R^2 leave double's comfortable range is never valid
     // (it would only serve deltas the double kernel does not have).
-    t.d.resize(total);
+    std::vector<BlaStepD> dv(total);
     for (std::size_t s = 0; s < total; ++s) {
       const Step& st = steps[s];
       const RealExp r2 = rmul(st.r, st.r);
-      BlaStepD& e = t.d[s];
+      BlaStepD& e = dv[s];
       e = {0, 0, 0, 0, 0};
       if (rzero(r2) || st.a.e > 900 || st.b.e > 900 || r2.e < -1000) continue;
       cx_to_double(st.a, e.ar, e.ai);
       cx_to_double(st.b, e.br, e.bi);
       e.r2 = r2.e > 1000 ? 0x1p1000 : std::ldexp(r2.m, static_cast<int>(r2.e));
     }
+    t.d.assign(std::move(dv));
   }
   return t;
 }

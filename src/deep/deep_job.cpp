@@ -96,25 +96,35 @@ DeepJob plan_deep(const Config& cfg, const std::vector<FrameParams>& plan) {
   return job;
 }
 
-void DeepJob::build_bla_tables() {
-  bla_tables.clear();
-  if (!bla || frames.empty()) return;
-  // The largest |dc| of any pixel: the half diagonal of the sample grid times dx (rotation keeps
-  // lengths). Julia's dc is 0.
+bool DeepJob::bla_extended() const {
+  for (std::size_t f = 0; f < frames.size(); ++f)
+    if (method[f] == Method::PerturbExp) return true;
+  return false;
+}
+
+RealExp DeepJob::bla_dc_max() const {
+  // The half diagonal of the sample grid times dx (rotation keeps lengths). Julia's dc is 0.
   RealExp dc_max;
-  bool extended = false;
   for (std::size_t f = 0; f < frames.size(); ++f) {
     if (method[f] == Method::Double) continue;
     const DeepFrame& fr = frames[f];
-    extended = extended || fr.method == Method::PerturbExp;
     if (fr.julia) continue;
     const double h = std::hypot(0.5 * fr.width, 0.5 * fr.height) * fr.dx.m;  // >= 0.7: normal
     const std::int64_t k = exponent_of(h);
     const RealExp r{h * pow2(-k), fr.dx.e + k};
     if (dc_max.m == 0 || r.e > dc_max.e || (r.e == dc_max.e && r.m > dc_max.m)) dc_max = r;
   }
-  for (const ReferenceOrbit& o : orbits)
-    bla_tables.push_back(build_bla(o, dc_max, frames[0].escape_radius, extended, bla_eps));
+  return dc_max;
+}
+
+BlaTable DeepJob::build_bla_table(std::size_t k) const {
+  return build_bla(orbits[k], bla_dc_max(), frames[0].escape_radius, bla_extended(), bla_eps);
+}
+
+void DeepJob::build_bla_tables() {
+  bla_tables.clear();
+  if (!bla || frames.empty()) return;
+  for (std::size_t k = 0; k < orbits.size(); ++k) bla_tables.push_back(build_bla_table(k));
 }
 
 void DeepJob::attach(std::vector<FrameParams>& plan) {

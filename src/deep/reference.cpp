@@ -51,9 +51,11 @@ CxExp to_cxexp(const mpfr_t x, const mpfr_t y) {
 
 }  // namespace
 
-void ReferenceOrbit::derive_doubles() {
-  z.resize(2 * zx.size());
-  for (std::size_t n = 0; n < zx.size(); ++n) cx_to_double(zx[n], z[2 * n], z[2 * n + 1]);
+void ReferenceOrbit::set_values(std::vector<CxExp> values) {
+  std::vector<double> d(2 * values.size());
+  for (std::size_t n = 0; n < values.size(); ++n) cx_to_double(values[n], d[2 * n], d[2 * n + 1]);
+  zx.assign(std::move(values));
+  z.assign(std::move(d));
 }
 
 std::string ReferenceSpec::text() const {
@@ -81,8 +83,9 @@ ReferenceOrbit compute_reference(const ReferenceSpec& spec, const std::function<
 
   ReferenceOrbit out;
   out.spec = spec;
-  out.zx.reserve(static_cast<std::size_t>(spec.max_iter) + 1);
-  out.zx.push_back(to_cxexp(x.v, y.v));
+  std::vector<CxExp> zs;  // [length]
+  zs.reserve(static_cast<std::size_t>(spec.max_iter) + 1);
+  zs.push_back(to_cxexp(x.v, y.v));
   mpfr_sqr(xx.v, x.v, MPFR_RNDN);
   mpfr_sqr(yy.v, y.v, MPFR_RNDN);
   for (std::uint64_t n = 1; n <= spec.max_iter; ++n) {
@@ -92,7 +95,7 @@ ReferenceOrbit compute_reference(const ReferenceSpec& spec, const std::function<
     mpfr_add(x.v, x.v, cx.v, MPFR_RNDN);
     mpfr_mul_2ui(y.v, xy.v, 1, MPFR_RNDN);
     mpfr_add(y.v, y.v, cy.v, MPFR_RNDN);
-    out.zx.push_back(to_cxexp(x.v, y.v));
+    zs.push_back(to_cxexp(x.v, y.v));
     mpfr_sqr(xx.v, x.v, MPFR_RNDN);
     mpfr_sqr(yy.v, y.v, MPFR_RNDN);
     // The orbit stops at its first |Z_n|^2 > R^2 (the norm rounded to 64 bits: where exactly it
@@ -104,7 +107,7 @@ ReferenceOrbit compute_reference(const ReferenceSpec& spec, const std::function<
     }
     if (progress && (n & 0x3fff) == 0) progress(n);
   }
-  out.derive_doubles();
+  out.set_values(std::move(zs));
   return out;
 }
 

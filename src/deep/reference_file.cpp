@@ -154,13 +154,13 @@ std::optional<std::vector<ReferenceOrbit>> read_reference_file(const std::string
       why = "its orbit " + std::to_string(k) + " has an impossible length";
       return std::nullopt;
     }
-    out[k].zx.resize(len);
-    for (CxExp& v : out[k].zx) {
+    std::vector<CxExp> zs(len);
+    for (CxExp& v : zs) {
       v.re = r.get<double>();
       v.im = r.get<double>();
       v.e = r.get<std::int64_t>();
     }
-    out[k].derive_doubles();
+    out[k].set_values(std::move(zs));
   }
   if (!r.ok || r.at != b.size() - 8) {
     why = "it is malformed";

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
 
 #include "fractal/output/job_output.hpp"
 
@@ -12,32 +15,64 @@ namespace fractal {
 
 namespace {
 
-// Broadcasts one orbit's values from rank 0, in pieces whose element count fits an int.
-void broadcast_orbit(deep::ReferenceOrbit& o, MPI_Comm comm, int rank) {
-  std::uint64_t head[2] = {o.length(), o.escaped ? 1u : 0u};
-  MPI_Bcast(head, 2, MPI_UINT64_T, 0, comm);
-  if (rank != 0) {
-    o.zx.assign(head[0], {});
-    o.escaped = head[1] != 0;
+void check(int rc, const char* what) {
+  if (rc != MPI_SUCCESS) throw std::runtime_error(std::string("MPI call failed: ") + what);
+}
+
+// Broadcasts `bytes` bytes at p from rank 0 of comm, in pieces whose count fits an int.
+void broadcast_bytes(void* p, std::size_t bytes, MPI_Comm comm) {
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  auto* b = static_cast<unsigned char*>(p);
+  for (std::size_t at = 0; at < bytes; at += kPiece)
+    check(MPI_Bcast(b + at, static_cast<int>(std::min(kPiece, bytes - at)), MPI_BYTE, 0, comm), "broadcast orbit");
+}
+
+constexpr std::size_t align64(std::size_t n) { return (n + 63) & ~std::size_t{63}; }
+
+// Where each orbit's values and each table's steps lie in the window (byte offsets).
+struct Layout {
+  std::vector<std::size_t> zx, z, table;  // [orbits]
+  std::vector<deep::BlaTable> shapes;     // [orbits] when BLA: levels, offsets, counts
+  std::size_t total = 0;
+};
+
+Layout plan_layout(const std::vector<std::uint64_t>& lengths, bool bla, bool extended) {
+  Layout l;
+  for (const std::uint64_t n : lengths) {
+    l.zx.push_back(l.total);
+    l.total = align64(l.total + n * sizeof(deep::CxExp));
+    l.z.push_back(l.total);
+    l.total = align64(l.total + n * 2 * sizeof(double));
   }
-  static_assert(sizeof(deep::CxExp) == 24, "CxExp is sent as raw bytes");
-  auto* bytes = reinterpret_cast<unsigned char*>(o.zx.data());
-  const std::size_t total = o.zx.size() * sizeof(deep::CxExp);
-  constexpr std::size_t kPiece = std::size_t{1} << 30;  // bytes: an int count
-  for (std::size_t at = 0; at < total; at += kPiece)
-    MPI_Bcast(bytes + at, static_cast<int>(std::min(kPiece, total - at)), MPI_BYTE, 0, comm);
-  if (rank != 0) o.derive_doubles();
+  for (const std::uint64_t n : lengths) {
+    l.table.push_back(l.total);
+    if (!bla) continue;
+    l.shapes.push_back(deep::bla_shape(n));
+    l.total = align64(l.total + l.shapes.back().steps() * (extended ? sizeof(deep::BlaStepX) : sizeof(deep::BlaStepD)));
+  }
+  return l;
 }
 
 }  // namespace
 
+DeepSharedMemory::~DeepSharedMemory() {
+  if (win != MPI_WIN_NULL) {
+    MPI_Win_unlock_all(win);
+    MPI_Win_free(&win);
+  }
+  if (leaders != MPI_COMM_NULL) MPI_Comm_free(&leaders);
+  if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
+}
+
 ReferenceTiming setup_references(deep::DeepJob& job, JobOutput* out, double progress_interval_s, std::FILE* log,
-                                 MPI_Comm comm) {
+                                 MPI_Comm comm, DeepSharedMemory& memory) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
   ReferenceTiming t;
   job.orbits.assign(job.specs.size(), {});
   for (std::size_t k = 0; k < job.specs.size(); ++k) job.orbits[k].spec = job.specs[k];
+
+  // 1. Rank 0: the orbits, read back or computed, and saved.
   if (rank == 0) {
     const double t0 = omp_get_wtime();
     std::string why;
@@ -67,9 +102,92 @@ ReferenceTiming setup_references(deep::DeepJob& job, JobOutput* out, double prog
     out->save_reference(job, !t.from_file);
     t.save_s = omp_get_wtime() - s0;
   }
+
+  // 2. Every rank: the orbits' lengths, the nodes, the window.
+  const std::size_t K = job.orbits.size();
+  std::vector<std::uint64_t> head(2 * K);  // [orbits][length, escaped]
+  if (rank == 0)
+    for (std::size_t k = 0; k < K; ++k) head[2 * k] = job.orbits[k].length(), head[2 * k + 1] = job.orbits[k].escaped;
+  check(MPI_Bcast(head.data(), static_cast<int>(head.size()), MPI_UINT64_T, 0, comm), "broadcast orbit lengths");
+  std::vector<std::uint64_t> lengths(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    lengths[k] = head[2 * k];
+    job.orbits[k].escaped = head[2 * k + 1] != 0;
+  }
+  const Layout lay = plan_layout(lengths, job.bla, job.bla_extended());
+
+  check(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &memory.node), "split by node");
+  int node_rank = 0, node_size = 1;
+  MPI_Comm_rank(memory.node, &node_rank);
+  MPI_Comm_size(memory.node, &node_size);
+  const bool leader = node_rank == 0;
+  check(MPI_Comm_split(comm, leader ? 0 : MPI_UNDEFINED, rank, &memory.leaders), "split leaders");
+  void* mine = nullptr;
+  check(MPI_Win_allocate_shared(static_cast<MPI_Aint>(leader ? std::max<std::size_t>(lay.total, 64) : 0), 1, MPI_INFO_NULL,
+                                memory.node, &mine, &memory.win),
+        "allocate the shared window");
+  MPI_Aint size = 0;
+  int disp = 1;
+  unsigned char* base = nullptr;
+  check(MPI_Win_shared_query(memory.win, 0, &size, &disp, &base), "query the shared window");
+  check(MPI_Win_lock_all(MPI_MODE_NOCHECK, memory.win), "lock the shared window");
+
+  // 3. Node leaders: the orbits from rank 0 into the window, their doubles, the BLA tables.
   const double b0 = MPI_Wtime();
-  for (deep::ReferenceOrbit& o : job.orbits) broadcast_orbit(o, comm, rank);
+  if (leader) {
+    for (std::size_t k = 0; k < K; ++k) {
+      auto* zx = reinterpret_cast<deep::CxExp*>(base + lay.zx[k]);
+      if (rank == 0) std::memcpy(zx, job.orbits[k].zx.data(), lengths[k] * sizeof(deep::CxExp));
+      broadcast_bytes(zx, lengths[k] * sizeof(deep::CxExp), memory.leaders);
+      auto* z = reinterpret_cast<double*>(base + lay.z[k]);
+      for (std::size_t n = 0; n < lengths[k]; ++n) deep::cx_to_double(zx[n], z[2 * n], z[2 * n + 1]);
+      job.orbits[k].zx.view(zx, lengths[k]);
+      job.orbits[k].z.view(z, 2 * lengths[k]);
+    }
+  }
   t.broadcast_s = MPI_Wtime() - b0;
+  const double c0 = MPI_Wtime();
+  if (leader && job.bla) {
+    for (std::size_t k = 0; k < K; ++k) {
+      deep::BlaTable tab = job.build_bla_table(k);
+      unsigned char* at = base + lay.table[k];
+      if (!tab.d.empty()) {
+        std::memcpy(at, tab.d.data(), tab.d.size() * sizeof(deep::BlaStepD));
+        tab.d.view(reinterpret_cast<const deep::BlaStepD*>(at), tab.d.size());
+      } else if (!tab.x.empty()) {
+        std::memcpy(at, tab.x.data(), tab.x.size() * sizeof(deep::BlaStepX));
+        tab.x.view(reinterpret_cast<const deep::BlaStepX*>(at), tab.x.size());
+      }
+      job.bla_tables.push_back(std::move(tab));
+    }
+  }
+  t.bla_s = MPI_Wtime() - c0;
+  MPI_Win_sync(memory.win);
+  check(MPI_Barrier(memory.node), "node barrier");
+  MPI_Win_sync(memory.win);
+
+  // 4. The node's other ranks view the same memory.
+  if (!leader) {
+    for (std::size_t k = 0; k < K; ++k) {
+      job.orbits[k].zx.view(reinterpret_cast<const deep::CxExp*>(base + lay.zx[k]), lengths[k]);
+      job.orbits[k].z.view(reinterpret_cast<const double*>(base + lay.z[k]), 2 * lengths[k]);
+    }
+    if (job.bla) {
+      const bool ext = job.bla_extended();
+      for (std::size_t k = 0; k < K; ++k) {
+        deep::BlaTable tab = lay.shapes[k];
+        const std::size_t n = tab.levels > 0 ? tab.steps() : 0;
+        if (n > 0 && ext) tab.x.view(reinterpret_cast<const deep::BlaStepX*>(base + lay.table[k]), n);
+        if (n > 0 && !ext) tab.d.view(reinterpret_cast<const deep::BlaStepD*>(base + lay.table[k]), n);
+        job.bla_tables.push_back(std::move(tab));
+      }
+    }
+  }
+  t.node_bytes = lay.total;
+  t.node_ranks = node_size;
+  int leaders = leader ? 1 : 0;
+  check(MPI_Allreduce(MPI_IN_PLACE, &leaders, 1, MPI_INT, MPI_SUM, comm), "count nodes");
+  t.nodes = leaders;
   return t;
 }
 

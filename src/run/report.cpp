@@ -41,19 +41,19 @@ void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTi
   if (!t.note.empty())
     std::fprintf(out, "fractal-render: warning: the saved reference orbits '%s' were not used: %s; recomputed them\n",
                  sidecar.c_str(), t.note.c_str());
-  std::uint64_t bytes = 0;
   for (std::size_t k = 0; k < job.orbits.size(); ++k) {
     const deep::ReferenceOrbit& o = job.orbits[k];
-    bytes += o.z.size() * sizeof(double) + o.zx.size() * sizeof(deep::CxExp);
     std::fprintf(out, "  reference %-14s %zu of %u iterations%s, %u bits\n", job.roles[k].c_str(), o.length() - 1,
                  o.spec.max_iter, o.escaped ? " (escapes)" : "", o.spec.precision_bits);
   }
   if (t.from_file)
-    std::fprintf(out, "  reference orbits read from %s in %.3f s (not recomputed); stored %.3f s, broadcast %.3f s; %.3g MB per rank\n",
-                 sidecar.c_str(), t.seconds, t.save_s, t.broadcast_s, bytes / 1e6);
+    std::fprintf(out, "  reference orbits read from %s in %.3f s (not recomputed); stored %.3f s, broadcast %.3f s\n",
+                 sidecar.c_str(), t.seconds, t.save_s, t.broadcast_s);
   else
-    std::fprintf(out, "  reference orbits computed in %.3f s; stored %.3f s, broadcast %.3f s; %.3g MB per rank\n", t.seconds,
-                 t.save_s, t.broadcast_s, bytes / 1e6);
+    std::fprintf(out, "  reference orbits computed in %.3f s; stored %.3f s, broadcast %.3f s\n", t.seconds, t.save_s,
+                 t.broadcast_s);
+  std::fprintf(out, "  orbits%s: %.3g MB per node, one copy in MPI shared memory for the node's %d rank(s) (%d node(s))\n",
+               job.bla ? " and BLA tables" : "", t.node_bytes / 1e6, t.node_ranks, t.nodes);
   std::fflush(out);
 }
 
@@ -73,7 +73,7 @@ void print_bla(std::FILE* out, const deep::DeepJob& job, double seconds) {
     bytes += t.bytes();
     top = std::max(top, t.levels - 1);
   }
-  std::fprintf(out, "  BLA tables built in %.3f s: %zu steps of 2^%d .. 2^%d iterations, epsilon 2^%d, %.3g MB per rank\n",
+  std::fprintf(out, "  BLA tables built in %.3f s: %zu steps of 2^%d .. 2^%d iterations, epsilon 2^%d, %.3g MB\n",
                seconds, steps, deep::kBlaMinLevel, std::max(top, deep::kBlaMinLevel),
                static_cast<int>(std::log2(job.bla_eps)), bytes / 1e6);
   std::fflush(out);

@@ -251,6 +251,9 @@ def invariance():
             if not chk.ok_run(r, tag):
                 continue
             chk.check(f"{np_} rank(s) x {th} thread(s)" in r.out, f"{tag}: summary lacks '{np_} rank(s) x {th} thread(s)'")
+            # one node: one copy of the orbits and BLA tables in MPI shared memory for all its ranks
+            chk.check(f"one copy in MPI shared memory for the node's {np_} rank(s) (1 node(s))" in r.out,
+                      f"{tag}: summary lacks the shared-memory line for {np_} rank(s)\n  {r.describe()}")
             h = E.printed_hash(r.out)
             d = E.load(out)
             attr = int(d["counts@verification_hash"])

@@ -24,6 +24,7 @@
 
 #include "fractal/deep/floatexp.hpp"
 #include "fractal/deep/reference.hpp"
+#include "fractal/deep/values.hpp"
 
 namespace fractal::deep {
 
@@ -56,10 +57,11 @@ struct BlaTable {
   int levels = 0;                      // levels min_level .. levels - 1 exist
   std::vector<std::size_t> offset;     // [levels]: first entry of level k in d / x
   std::vector<std::size_t> count;      // [levels]: entries of level k (0 below min_level)
-  std::vector<BlaStepD> d;             // filled for double deltas
-  std::vector<BlaStepX> x;             // filled for extended-exponent deltas
+  Values<BlaStepD> d;                  // filled for double deltas
+  Values<BlaStepX> x;                  // filled for extended-exponent deltas
   std::size_t bytes() const { return d.size() * sizeof(BlaStepD) + x.size() * sizeof(BlaStepX); }
   std::size_t entries() const { return d.size() + x.size(); }
+  std::size_t steps() const;  // the steps the shape holds (filled or not)
 
   // The longest valid step at orbit index n for a delta of squared norm |delta|^2 (double
   // deltas: norm2 = fma(a, a, b * b)), at most `budget` iterations: its level, or -1.
@@ -85,6 +87,10 @@ struct BlaTable {
 // The table for orbit o. dc_max: the largest |dc| of the frame's pixels (0 for Julia, whose dc is
 // 0); escape_radius: the pixels' R; extended: fill x (extended-exponent deltas) instead of d.
 BlaTable build_bla(const ReferenceOrbit& o, const RealExp& dc_max, double escape_radius, bool extended, double eps);
+
+// The levels, offsets and counts of the table build_bla makes for an orbit of `length` values
+// (d and x empty): the same on every rank, so memory for the steps can be laid out in advance.
+BlaTable bla_shape(std::size_t length);
 
 // |delta|^2 < r2 exactly (delta's squared norm fma(re, re, im * im) * 2^(2e), r2 = m * 2^e).
 bool norm2_less(const CxExp& delta, const RealExp& r2);

@@ -34,6 +34,11 @@ struct DeepJob {
   // The orbits are filled: builds one BLA table per orbit (when bla), for the largest |dc| of the
   // frames that use it. The same operations on every rank: the tables are identical everywhere.
   void build_bla_tables();
+  // Its parts: the table of orbit k; whether the tables hold extended-exponent steps (some frame
+  // has extended deltas); the largest |dc| of the frames' pixels.
+  BlaTable build_bla_table(std::size_t k) const;
+  bool bla_extended() const;
+  RealExp bla_dc_max() const;
   // The orbits are filled (and the tables built): links every perturbation frame to them and sets
   // plan[f].deep.
   void attach(std::vector<FrameParams>& plan);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fractal/deep/floatexp.hpp"
+#include "fractal/deep/values.hpp"
 
 namespace fractal::deep {
 
@@ -29,12 +30,12 @@ struct ReferenceOrbit {
   // [length]: Z_n with an extended exponent (re and im each rounded to a 53-bit mantissa by MPFR,
   // then on their shared exponent, normalised): the extended-exponent kernel's values. A deep
   // reference may pass far closer to 0 than double's range (1e-308) near a minibrot's nucleus.
-  std::vector<CxExp> zx;
-  std::vector<double> z;  // [length][2]: the same values as doubles (cx_to_double): the double kernel's
+  Values<CxExp> zx;
+  Values<double> z;  // [length][2]: the same values as doubles (cx_to_double): the double kernel's
   bool escaped = false;   // the last value escaped (|Z_M| > R); else M = max_iter
   std::size_t length() const { return zx.size(); }
-  // Fills z from zx (after zx arrived by broadcast or from a file).
-  void derive_doubles();
+  // Owns these values and fills z from them (cx_to_double).
+  void set_values(std::vector<CxExp> values);
 };
 
 // MPFR precision for a view whose pixel spacing is 2^log2_dx around a point of magnitude up to
