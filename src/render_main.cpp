@@ -146,7 +146,8 @@ int main(int argc, char** argv) {
     try {
       const ReferenceTiming t =
           setup_references(deep_job, out.get(), cfg.progress_interval, stdout, MPI_COMM_WORLD, deep_memory);
-      deep_job.lanes = kernel == KernelKind::Avx512 ? 8 : 1;  // the same counts either way
+      // the same counts with any of them
+      deep_job.lanes = kernel == KernelKind::Avx512 ? 8 : kernel == KernelKind::Avx2 ? 4 : 1;
       if (root) {
         print_reference(stdout, deep_job, t, deep::reference_path(cfg.output));
         print_bla(stdout, deep_job, t.bla_s);

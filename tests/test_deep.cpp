@@ -445,8 +445,8 @@ TEST(ReferenceFile, RoundTripAndDamage) {
   EXPECT_NE(why.find("CRC"), std::string::npos) << why;
 }
 
-// The AVX-512 kernels (double and extended-exponent deltas) against the scalar ones, pixel by
-// pixel: counts and z at escape bit-identical, Mandelbrot (1e14's centre at several depths, so that BLA steps are taken or not) and Julia, with
+// The AVX-512 kernels (double and extended-exponent deltas) and the AVX2 one (double deltas)
+// against the scalar ones, pixel by pixel: counts and z at escape bit-identical, Mandelbrot (1e14's centre at several depths, so that BLA steps are taken or not) and Julia, with
 // and without BLA, rotated, a width that is not a multiple of 8, and a budget small enough that
 // pixels stop at max_iter.
 TEST(PerturbationAvx512, BitIdenticalToScalar) {
@@ -504,6 +504,16 @@ TEST(PerturbationAvx512, BitIdenticalToScalar) {
               const std::uint64_t sum = method == Method::PerturbExp
                                             ? render_row_exp_avx512(f, row, got.data(), zx.data(), zy.data())
                                             : render_row_double_avx512(f, row, got.data(), zx.data(), zy.data());
+              std::vector<std::uint32_t> got4(f.width);
+              std::vector<double> zx4(f.width), zy4(f.width);
+              const bool avx2 = method == Method::PerturbDouble && perturb_avx2_available();
+              if (avx2) {
+                EXPECT_EQ(render_row_double_avx2(f, row, got4.data(), zx4.data(), zy4.data()), sum);
+                for (std::uint32_t j = 0; j < f.width; ++j) {
+                  ASSERT_EQ(got4[j], got[j]) << "AVX2, pixel " << row << "," << j;
+                  EXPECT_TRUE((zx4[j] == zx[j] && zy4[j] == zy[j]) || (std::isnan(zx4[j]) && std::isnan(zx[j])));
+                }
+              }
               std::uint64_t want_sum = 0;
               for (std::uint32_t j = 0; j < f.width; ++j) {
                 double ex, ey;

@@ -21,6 +21,9 @@
 #include "fractal/deep/perturb_simd.hpp"
 
 #define FRACTAL_TARGET __attribute__((target("avx512f,avx512dq")))
+#ifndef FRACTAL_DEEP_GROUPS
+#define FRACTAL_DEEP_GROUPS 2
+#endif
 
 // GCC 12's avx512fintrin.h builds the unmasked forms (max, scalef, shifts) from masked builtins with
 // an "undefined" source operand, which -Wmaybe-uninitialized reports once they are inlined here.
@@ -68,8 +71,9 @@ struct DoubleRow {
   std::uint64_t sum = 0;
 };
 
-// 8 lanes in registers. Two groups run side by side: their steps are independent, so one group's
-// gathers and FMA chains overlap the other's.
+// 8 lanes in registers. kGroups groups run side by side: their steps are independent, so one
+// group's gathers (orbit values from L2/L3 for long orbits) and FMA chains overlap the others'.
+constexpr int kGroups = FRACTAL_DEEP_GROUPS;
 struct DoubleGroup {
   __m512d a, b, p, q, X, Y;
   __m512i n, k, addr, last;
@@ -262,14 +266,19 @@ std::uint64_t render_row_double_avx512(const DeepFrame& f, std::uint32_t row, st
               reinterpret_cast<std::int64_t>(f.start->z.data()), reinterpret_cast<std::int64_t>(f.rebase->z.data()),
               static_cast<std::int64_t>(f.start->length()) - 1, static_cast<std::int64_t>(f.rebase->length()) - 1,
               first_level(f.bla_start), first_level(f.bla_rebase)};
-  DoubleGroup g0, g1;
-  for (int l = 0; l < 8; ++l) refill_double(r, g0, l);
-  for (int l = 0; l < 8; ++l) refill_double(r, g1, l);
-  load_double(g0);
-  load_double(g1);
-  while (g0.active | g1.active) {
-    if (g0.active) step_double(r, g0);
-    if (g1.active) step_double(r, g1);
+  DoubleGroup g[kGroups];
+  for (DoubleGroup& gr : g) {
+    for (int l = 0; l < 8; ++l) refill_double(r, gr, l);
+    load_double(gr);
+  }
+  for (;;) {
+    unsigned any = 0;
+    for (DoubleGroup& gr : g) {
+      if (!gr.active) continue;
+      step_double(r, gr);
+      any = 1;
+    }
+    if (!any) break;
   }
   return r.sum;
 }

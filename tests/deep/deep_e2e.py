@@ -545,7 +545,7 @@ def distance():
           "unchanged by --distance; a damaged /distance fails the checker; fractal-colour --boundary paints from it")
     jobs = [
         ("1e14", 1, ["--location", os.path.join(LOC, "1e14.kfr"), "--width", "64", "--height", "64"], int(kfr("1e14")["Iterations"])),
-        ("4e533", 2, ["--location", os.path.join(LOC, "4e533.kfr"), "--width", "14", "--height", "14"], int(kfr("4e533")["Iterations"])),
+        ("4e533", 2, ["--location", os.path.join(LOC, "4e533.kfr"), "--width", "12", "--height", "12"], int(kfr("4e533")["Iterations"])),
         ("julia-1e-320", 2, ["--fractal", "julia", "--c-re", "-0.8", "--c-im", "0.156", "--center-re", JULIA_RE,
                              "--center-im", JULIA_IM, "--view-width", "1e-320", "--width", "32", "--height", "32",
                              "--max-iter", "3000"], 3000),

@@ -20,7 +20,7 @@ struct DeepJob {
   std::vector<ReferenceSpec> specs;
   std::vector<std::string> roles;
   std::vector<ReferenceOrbit> orbits;  // [orbits], once filled
-  std::uint8_t lanes = 1;              // DeepFrame::lanes of every frame (8: the AVX-512 kernel)
+  std::uint8_t lanes = 1;              // DeepFrame::lanes of every frame (8: AVX-512, 4: AVX2)
   bool bla = true;                     // BLA tables (--no-bla: plain perturbation)
   double bla_eps = 0;                  // their epsilon (bla_epsilon of the sample grid)
   std::vector<BlaTable> bla_tables;    // [orbits], once built (build_bla_tables)

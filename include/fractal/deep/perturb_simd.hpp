@@ -17,6 +17,11 @@ bool perturb_avx512_available();
 std::uint64_t render_row_double_avx512(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, double* esc_x,
                                        double* esc_y);
 
+// AVX2 + FMA (4 pixels per vector), double deltas only: the same contract as the AVX-512 one.
+bool perturb_avx2_available();
+std::uint64_t render_row_double_avx2(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, double* esc_x,
+                                     double* esc_y);
+
 // The same for extended-exponent deltas (Method::PerturbExp): every CxExp operation of the scalar
 // kernel, lane by lane.
 std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, double* esc_x,
