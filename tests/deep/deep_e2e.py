@@ -273,11 +273,11 @@ REF_COMPUTED_RE = re.compile(r"reference orbits computed in ([0-9.]+) s")
 
 def resume():
     import resume_lib as R
-    # 256x256 in 64 chunks, plain perturbation (--no-bla): a few seconds on 2 ranks even with the
-    # AVX-512 kernel, long enough to stop mid-way (with BLA it takes ~0.2 s)
-    opts = ["--location", os.path.join(LOC, "5e113.kfr"), "--width", "256", "--height", "256", "--strip-rows", "4",
+    # 384x384 in 64 chunks, plain perturbation (--no-bla): ~4 s on 2 ranks even with the AVX-512
+    # kernel, so that it is still running after the first journal checkpoint (2 s) shows 3 records
+    opts = ["--location", os.path.join(LOC, "5e113.kfr"), "--width", "384", "--height", "384", "--strip-rows", "6",
             "--progress-interval", "1", "--no-bla"]
-    print("== 5e113 256x256 --no-bla in 64 chunks of 4 rows on -np 2: SIGUSR1 mid-way -> exit 3 with OUT.h5.reference; "
+    print("== 5e113 384x384 --no-bla in 64 chunks of 6 rows on -np 2: SIGUSR1 mid-way -> exit 3 with OUT.h5.reference; "
           "the rerun reads it (not recomputed) and ends identical to an uninterrupted run")
     r, ref = render("uninterrupted", opts)
     if not chk.ok_run(r, "uninterrupted run"):
