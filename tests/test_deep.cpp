@@ -97,6 +97,16 @@ std::uint32_t brute_count(const std::string& cre, const std::string& cim, double
 
 RealExp spacing(double value_m, std::int64_t value_e) { return {value_m, value_e}; }
 
+// The KF benchmark location 1e14's centre, 4036 iterations, at `bits` of precision.
+ReferenceSpec kf1e14_spec(std::uint32_t bits) {
+  ReferenceSpec s;
+  s.c_re = "-1.759817130804847813610825010561798238243999999999999999999800";
+  s.c_im = "-0.012593310799749865383746631843264858450340000000000000000000";
+  s.max_iter = 4036;
+  s.precision_bits = bits;
+  return s;
+}
+
 // Compares every pixel of a small frame with brute force at the reference's precision and at 128
 // bits more; pixels where the two brute-force counts differ are precision-sensitive and skipped.
 // Returns {compared, exact}.
@@ -350,12 +360,7 @@ TEST(Perturbation, JuliaMatchesBruteForce) {
 // here directly in long double; radii never grow from a level to the next (the kernel's search
 // relies on it); and a valid step lands within the bound eps of plain perturbation steps.
 TEST(Bla, TableMatchesDefinitionAndStepsStayClose) {
-  ReferenceSpec s;
-  s.c_re = "-1.759817130804847813610825010561798238243999999999999999999800";
-  s.c_im = "-0.012593310799749865383746631843264858450340000000000000000000";
-  s.max_iter = 4036;
-  s.precision_bits = 128;
-  const ReferenceOrbit o = compute_reference(s);
+  const ReferenceOrbit o = compute_reference(kf1e14_spec(128));
   const RealExp dc_max{1.0, -120};  // a deeper view than 1e14 at the same centre: long valid steps
   const double eps = bla_epsilon(64, 64);
   EXPECT_EQ(eps, 0x1p-46);
@@ -451,12 +456,7 @@ TEST(ReferenceFile, RoundTripAndDamage) {
 // pixels stop at max_iter.
 TEST(PerturbationAvx512, BitIdenticalToScalar) {
   if (!perturb_avx512_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
-  ReferenceSpec m;
-  m.c_re = "-1.759817130804847813610825010561798238243999999999999999999800";
-  m.c_im = "-0.012593310799749865383746631843264858450340000000000000000000";
-  m.max_iter = 4036;
-  m.precision_bits = 300;
-  const ReferenceOrbit om = compute_reference(m);
+  const ReferenceOrbit om = compute_reference(kf1e14_spec(300));
   ReferenceSpec js, jc;
   js.z0_re = "0.1";
   js.z0_im = "0.2";

@@ -11,6 +11,7 @@
 
 #include "fractal/deep/perturb.hpp"
 #include "fractal/deep/perturb_simd.hpp"
+#include "lanes_common.hpp"
 
 #define FRACTAL_TARGET __attribute__((target("avx2,fma")))
 
@@ -61,22 +62,7 @@ void refill4(Row4& r, Group4& g, int l) {
     return;
   }
   const std::uint32_t j = r.next++;
-  double u, v;
-  pixel_offset(r.f, r.row, j, u, v);
-  Lanes4& s = g.s;
-  s.a[l] = s.b[l] = s.p[l] = s.q[l] = 0;
-  if (r.f.julia) {
-    s.a[l] = u * r.dx;
-    s.b[l] = v * r.dx;
-  } else {
-    s.p[l] = u * r.dx;
-    s.q[l] = v * r.dx;
-  }
-  s.n[l] = s.k[l] = 0;
-  s.addr[l] = r.start_addr;
-  s.last[l] = r.start_last;
-  s.X[l] = r.f.start->z[0];
-  s.Y[l] = r.f.start->z[1];
+  start_double_lane(g.s, l, r.f, r.row, j, r.dx, r.start_addr, r.start_last);
   g.table[l] = r.f.bla_start;
   g.on_rebase &= ~(1u << l);
   g.pixel[l] = j;
@@ -112,7 +98,6 @@ FRACTAL_TARGET inline void store4(Group4& g, __m256d zr, __m256d zi) {
 }
 
 FRACTAL_TARGET __attribute__((always_inline)) inline void step4(Row4& r, Group4& g) {
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   const DeepFrame& f = r.f;
   const std::int64_t max_iter = f.max_iter;
   const __m256i one = _mm256_set1_epi64x(1), zero = _mm256_setzero_si256();
@@ -149,27 +134,13 @@ FRACTAL_TARGET __attribute__((always_inline)) inline void step4(Row4& r, Group4&
     }
     if (const unsigned cand = bits_of(aligned)) {
       alignas(32) double norm2[4], AR[4] = {}, AI[4] = {}, BR[4] = {}, BI[4] = {};
-      alignas(32) std::int64_t nn[4], kk[4], LL[4] = {1, 1, 1, 1}, use[4] = {};
+      alignas(32) std::int64_t nn[4], kk[4], LL[4] = {1, 1, 1, 1};
       _mm256_store_pd(norm2, norm2v);
       _mm256_store_si256(reinterpret_cast<__m256i*>(nn), n);
       _mm256_store_si256(reinterpret_cast<__m256i*>(kk), k);
-      unsigned used = 0;
-      for (unsigned m = cand; m; m &= m - 1) {
-        const int l = __builtin_ctz(m);
-        const std::size_t nl = static_cast<std::size_t>(nn[l]);
-        const int level = g.table[l]->find_d(nl, norm2[l], static_cast<std::uint64_t>(max_iter - kk[l]));
-        if (level < 0) continue;
-        const BlaStepD& st = g.table[l]->step_d(level, nl);
-        AR[l] = st.ar;
-        AI[l] = st.ai;
-        BR[l] = st.br;
-        BI[l] = st.bi;
-        LL[l] = std::int64_t{1} << level;
-        use[l] = -1;
-        used |= 1u << l;
-      }
+      const unsigned used = find_double_steps(cand, g.table, nn, kk, norm2, max_iter, AR, AI, BR, BI, LL);
       if (used) {
-        const __m256i u = _mm256_load_si256(reinterpret_cast<const __m256i*>(use));
+        const __m256i u = lanes_mask(used);
         wr = blend(wr, _mm256_load_pd(AR), u);
         wi = blend(wi, _mm256_load_pd(AI), u);
         const __m256d Br = _mm256_load_pd(BR), Bi = _mm256_load_pd(BI);
@@ -219,12 +190,7 @@ FRACTAL_TARGET __attribute__((always_inline)) inline void step4(Row4& r, Group4&
     store4(g, zr, zi);
     for (unsigned m = done; m; m &= m - 1) {
       const int l = __builtin_ctz(m);
-      const bool esc = (escaped >> l) & 1u;
-      const std::uint32_t count = esc ? static_cast<std::uint32_t>(g.s.k[l] - 1) : f.max_iter;
-      r.out[g.pixel[l]] = count;
-      r.sum += count;
-      if (r.esc_x) r.esc_x[g.pixel[l]] = esc ? g.s.zr[l] : kNaN;
-      if (r.esc_y) r.esc_y[g.pixel[l]] = esc ? g.s.zi[l] : kNaN;
+      r.sum += finish_lane(g.s, l, (escaped >> l) & 1u, f.max_iter, g.pixel[l], r.out, r.esc_x, r.esc_y);
       refill4(r, g, l);
     }
     load4(g);

@@ -19,6 +19,7 @@
 
 #include "fractal/deep/perturb.hpp"
 #include "fractal/deep/perturb_simd.hpp"
+#include "lanes_common.hpp"
 
 #define FRACTAL_TARGET __attribute__((target("avx512f,avx512dq")))
 #ifndef FRACTAL_DEEP_GROUPS
@@ -103,22 +104,7 @@ void refill_double(DoubleRow& r, DoubleGroup& g, int l) {
     return;
   }
   const std::uint32_t j = r.next++;
-  double u, v;
-  pixel_offset(r.f, r.row, j, u, v);
-  Lanes& s = g.s;
-  s.a[l] = s.b[l] = s.p[l] = s.q[l] = 0;
-  if (r.f.julia) {
-    s.a[l] = u * r.dx;
-    s.b[l] = v * r.dx;
-  } else {
-    s.p[l] = u * r.dx;
-    s.q[l] = v * r.dx;
-  }
-  s.n[l] = s.k[l] = 0;
-  s.addr[l] = r.start_addr;
-  s.last[l] = r.start_last;
-  s.X[l] = r.f.start->z[0];
-  s.Y[l] = r.f.start->z[1];
+  start_double_lane(g.s, l, r.f, r.row, j, r.dx, r.start_addr, r.start_last);
   g.table[l] = r.f.bla_start;
   g.on_rebase = static_cast<__mmask8>(g.on_rebase & ~(1u << l));
   g.pixel[l] = j;
@@ -156,7 +142,6 @@ FRACTAL_TARGET inline void store_double(DoubleGroup& g, __m512d zr, __m512d zi) 
 // One step in every active lane of g (a BLA step or a perturbation step), the escape and rebase
 // tests, and the finished lanes refilled.
 FRACTAL_TARGET __attribute__((always_inline)) inline void step_double(DoubleRow& r, DoubleGroup& g) {
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   const DeepFrame& f = r.f;
   const std::int64_t max_iter = f.max_iter;
   const __m512i one = _mm512_set1_epi64(1), zero = _mm512_setzero_si512();
@@ -195,20 +180,8 @@ FRACTAL_TARGET __attribute__((always_inline)) inline void step_double(DoubleRow&
       _mm512_store_pd(norm2, norm2v);
       _mm512_store_si512(nn, n);
       _mm512_store_si512(kk, k);
-      __mmask8 use = 0;
-      for (unsigned m = aligned; m; m &= m - 1) {
-        const int l = __builtin_ctz(m);
-        const std::size_t nl = static_cast<std::size_t>(nn[l]);
-        const int level = g.table[l]->find_d(nl, norm2[l], static_cast<std::uint64_t>(max_iter - kk[l]));
-        if (level < 0) continue;
-        const BlaStepD& st = g.table[l]->step_d(level, nl);
-        AR[l] = st.ar;
-        AI[l] = st.ai;
-        BR[l] = st.br;
-        BI[l] = st.bi;
-        LL[l] = std::int64_t{1} << level;
-        use = static_cast<__mmask8>(use | (1u << l));
-      }
+      const __mmask8 use = static_cast<__mmask8>(
+          find_double_steps(aligned, g.table, nn, kk, norm2, max_iter, AR, AI, BR, BI, LL));
       if (use) {
         wr = _mm512_mask_load_pd(wr, use, AR);
         wi = _mm512_mask_load_pd(wi, use, AI);
@@ -260,12 +233,7 @@ FRACTAL_TARGET __attribute__((always_inline)) inline void step_double(DoubleRow&
     store_double(g, zr, zi);
     for (unsigned m = done; m; m &= m - 1) {
       const int l = __builtin_ctz(m);
-      const bool esc = (escaped >> l) & 1u;
-      const std::uint32_t count = esc ? static_cast<std::uint32_t>(g.s.k[l] - 1) : f.max_iter;
-      r.out[g.pixel[l]] = count;
-      r.sum += count;
-      if (r.esc_x) r.esc_x[g.pixel[l]] = esc ? g.s.zr[l] : kNaN;
-      if (r.esc_y) r.esc_y[g.pixel[l]] = esc ? g.s.zi[l] : kNaN;
+      r.sum += finish_lane(g.s, l, (escaped >> l) & 1u, f.max_iter, g.pixel[l], r.out, r.esc_x, r.esc_y);
       refill_double(r, g, l);
     }
     load_double(g);
@@ -420,7 +388,6 @@ FRACTAL_TARGET inline void load_lanes(const LanesX& s, VExp& d, VExp& dc, VExp& 
 FRACTAL_TARGET
 std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, double* esc_x,
                                     double* esc_y) {
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   const __m512d r2 = _mm512_set1_pd(f.escape_radius * f.escape_radius);
   const std::int64_t max_iter = f.max_iter;
   // Z_n of a lane (a CxExp, 24 bytes) at addr + 24 n: re, im, e.
@@ -589,12 +556,7 @@ std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::
       _mm512_store_si512(s.last, last);
       for (unsigned m = done; m; m &= m - 1) {
         const int l = __builtin_ctz(m);
-        const bool esc = (escaped >> l) & 1u;
-        const std::uint32_t count = esc ? static_cast<std::uint32_t>(s.k[l] - 1) : f.max_iter;
-        out[pixel[l]] = count;
-        sum += count;
-        if (esc_x) esc_x[pixel[l]] = esc ? s.zr[l] : kNaN;
-        if (esc_y) esc_y[pixel[l]] = esc ? s.zi[l] : kNaN;
+        sum += finish_lane(s, l, (escaped >> l) & 1u, f.max_iter, pixel[l], out, esc_x, esc_y);
         refill(l);
       }
       load_lanes(s, d, dc, Z, n, k, addr, last);

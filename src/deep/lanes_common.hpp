@@ -1,0 +1,70 @@
+#pragma once
+// Internal to the vector perturbation kernels (perturb_avx512.cpp, perturb_avx2.cpp): the scalar
+// parts they share, on the lanes' spilled state (arrays of 8 or 4).
+#include <cstdint>
+#include <limits>
+
+#include "fractal/deep/perturb.hpp"
+
+namespace fractal::deep {
+
+// Lane l takes pixel j: the scalar pixel_double's start (Mandelbrot delta = 0, dc = the offset;
+// Julia delta = the offset, dc = 0; n = k = 0 on the start orbit).
+template <class Lanes>
+void start_double_lane(Lanes& s, int l, const DeepFrame& f, std::uint32_t row, std::uint32_t j, double dx,
+                       std::int64_t start_addr, std::int64_t start_last) {
+  double u, v;
+  pixel_offset(f, row, j, u, v);
+  s.a[l] = s.b[l] = s.p[l] = s.q[l] = 0;
+  if (f.julia) {
+    s.a[l] = u * dx;
+    s.b[l] = v * dx;
+  } else {
+    s.p[l] = u * dx;
+    s.q[l] = v * dx;
+  }
+  s.n[l] = s.k[l] = 0;
+  s.addr[l] = start_addr;
+  s.last[l] = start_last;
+  s.X[l] = f.start->z[0];
+  s.Y[l] = f.start->z[1];
+}
+
+// Lane l's pixel is done (escaped, or at max_iter): its count (and z at escape, NaN when none)
+// into the row's outputs. Returns the count.
+template <class Lanes>
+std::uint32_t finish_lane(const Lanes& s, int l, bool escaped, std::uint32_t max_iter, std::uint32_t pixel,
+                          std::uint32_t* out, double* esc_x, double* esc_y) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const std::uint32_t count = escaped ? static_cast<std::uint32_t>(s.k[l] - 1) : max_iter;
+  out[pixel] = count;
+  if (esc_x) esc_x[pixel] = escaped ? s.zr[l] : kNaN;
+  if (esc_y) esc_y[pixel] = escaped ? s.zi[l] : kNaN;
+  return count;
+}
+
+// The BLA steps of the lanes in `candidates` (bits; lanes whose shortest step is valid): the
+// longest valid one per lane (BlaTable::find_d with the lane's orbit index nn, iteration kk and
+// |delta|^2 norm2), its A, B and length written at the lane's index. Returns the lanes that take
+// one (bits).
+inline unsigned find_double_steps(unsigned candidates, const BlaTable* const* table, const std::int64_t* nn,
+                                  const std::int64_t* kk, const double* norm2, std::int64_t max_iter, double* AR,
+                                  double* AI, double* BR, double* BI, std::int64_t* LL) {
+  unsigned used = 0;
+  for (unsigned m = candidates; m; m &= m - 1) {
+    const int l = __builtin_ctz(m);
+    const std::size_t nl = static_cast<std::size_t>(nn[l]);
+    const int level = table[l]->find_d(nl, norm2[l], static_cast<std::uint64_t>(max_iter - kk[l]));
+    if (level < 0) continue;
+    const BlaStepD& st = table[l]->step_d(level, nl);
+    AR[l] = st.ar;
+    AI[l] = st.ai;
+    BR[l] = st.br;
+    BI[l] = st.bi;
+    LL[l] = std::int64_t{1} << level;
+    used |= 1u << l;
+  }
+  return used;
+}
+
+}  // namespace fractal::deep
