@@ -23,7 +23,8 @@ against Fraktaler-3's N channel (exr2npy; our count = N - 1025, N = 0xFFFFFFFF =
 fraction identical, within +-1, largest |difference|; and identical fractions between our
 variants and between core counts.
 
-Fraktaler-3 is built by /work/shared/peers/fraktaler3/build-and-bench.sh (its README); --f3 is
+Fraktaler-3 is built by ../shared/peers/fraktaler3/build-and-bench.sh (its README; beside the
+checkout, or --peers DIR); --f3 is
 its WORK dir. A variant our renderer rejects (exit 2 naming its option) is reported unsupported.
 Exit: 0 all ran, 1 a run failed (crash, timeout or no output), 2 usage error.
 
@@ -51,7 +52,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LOCDIR = os.path.join(ROOT, 'tests', 'data', 'locations')
-PEERS = '/work/shared/peers/fraktaler3'
+PEERS = os.path.join(os.path.dirname(ROOT), 'shared', 'peers', 'fraktaler3')  # --peers overrides
 ALL_LOCS = ['1e14', '1e50', '5e113', '5e227', '4e533', '1e1086']
 NOT_ESCAPED = 0xFFFFFFFF
 F3_OFFSET = 1025  # F3: N = n + 1024, n = first iteration with |z| > R; ours: count = n - 1
@@ -73,6 +74,7 @@ def parse_args(argv):
     p.add_argument('--cores', default='1,2', help='our core counts (mpirun -np K, 1 thread each)')
     p.add_argument('--variants', default='bla:,nobla:--no-bla', help='NAME:FLAGS,... our flag sets')
     p.add_argument('--no-f3', action='store_true', help='skip Fraktaler-3')
+    p.add_argument('--peers', default=PEERS, help="the Fraktaler-3 kit (kfr2toml.py, wisdom file)")
     p.add_argument('--json', help='write all figures here')
     p.add_argument('--work', default='/tmp/deep-bench', help='scratch dir for outputs and logs')
     p.add_argument('--timeout', type=int, default=7200, help='seconds per run (default 7200)')
@@ -216,12 +218,12 @@ def run_f3(a, loc, size, rep):
     base = os.path.join(a.work, 'f3', tag + ('' if rep == 0 else '.r%d' % rep))
     params = base + '.f3.toml'
     with open(params, 'w') as f:
-        subprocess.check_call(['/usr/bin/python3', os.path.join(PEERS, 'kfr2toml.py'),
+        subprocess.check_call(['/usr/bin/python3', os.path.join(a.peers, 'kfr2toml.py'),
                                os.path.join(LOCDIR, loc + '.kfr'), str(size), str(size), base, '625'], stdout=f)
     remove_outputs(base + '.exr')
     env = {'F3_PRINT_NUMBER_TYPE': '1', 'F3_NO_JITTER': '1', 'F3_NPROCS': '1',
            'LD_PRELOAD': os.path.join(a.f3, 'nprocs_shim.so')}
-    cmd = ['taskset', '-c', '0', a.f3_bin, '-b', '-P', '-w', os.path.join(PEERS, 'wisdom-longdouble.toml'), params]
+    cmd = ['taskset', '-c', '0', a.f3_bin, '-b', '-P', '-w', os.path.join(a.peers, 'wisdom-longdouble.toml'), params]
     log = os.path.join(a.work, 'logs', 'f3_%s.r%d.log' % (tag, rep))
     rc, wall, cpu, rss, text = timed(cmd, env, log, a.timeout)
     m = re.search(r'^number type: ([a-z0-9 ]*) \(', text, re.M)
