@@ -5,7 +5,7 @@
 # mpirun starts in host 1 and launches its daemons on hosts 2 and 3 through rsh-netns.sh (the rsh
 # agent: `ip netns exec`), from a hostfile of the three addresses, one rank per host, Open MPI
 # restricted to TCP on 10.77.0.0/24 (btl tcp,self: no shared memory between ranks; oob on the same
-# subnet). It renders configs/quick.cfg (deeper, so every rank gets work) and checks:
+# subnet). It renders configs/quick.cfg (deeper, so every rank gets work) and a deep view, and checks:
 #   - each rank ran in a different network namespace, with that host's address and host name;
 #   - the worker hosts' veth ports carried the traffic (their byte counters grew);
 #   - /counts are identical to a single-host run.
@@ -146,6 +146,18 @@ check "both worker hosts sent results over the network (> 20 kB more than start/
 timeout 60 mpirun --oversubscribe -np 2 "$BIN/fractal-render" "${ARGS[@]}" -o single.h5 > single.log 2>&1
 check "single-host render exited 0" test $? -eq 0
 check "/counts identical to the single-host run" h5diff -q multi.h5 single.h5 /counts /counts
+
+# 3. A deep view across the three hosts: the reference orbit and BLA tables go from rank 0 to one
+#    rank per node (here every host is a node) and live in each node's shared-memory window.
+DEEP=(--location "$SRC/tests/data/locations/5e113.kfr" --width 64 --height 48 --strip-rows 1)
+on_host1 timeout 60 "${MPIRUN[@]}" "$BIN/fractal-render" "${DEEP[@]}" -o deep-multi.h5 > deep-multi.log 2>&1
+rc=$?
+grep -E 'orbits and BLA|perturbation kernel|verification' deep-multi.log | sed 's/^/  /'
+check "3-host deep render exited 0" test "$rc" -eq 0
+check "one shared copy per node on 3 nodes" grep -q "for the node's 1 rank(s) (3 node(s))" deep-multi.log
+timeout 60 mpirun --oversubscribe -np 2 "$BIN/fractal-render" "${DEEP[@]}" -o deep-single.h5 > deep-single.log 2>&1
+check "single-host deep render exited 0" test $? -eq 0
+check "deep /counts identical to the single-host run" h5diff -q deep-multi.h5 deep-single.h5 /counts /counts
 
 [ "$FAILED" -eq 0 ] || { say "FAILED"; exit 1; }
 say "passed"
