@@ -121,12 +121,6 @@ BlaTable DeepJob::build_bla_table(std::size_t k) const {
   return build_bla(orbits[k], bla_dc_max(), frames[0].escape_radius, bla_extended(), bla_eps);
 }
 
-void DeepJob::build_bla_tables() {
-  bla_tables.clear();
-  if (!bla || frames.empty()) return;
-  for (std::size_t k = 0; k < orbits.size(); ++k) bla_tables.push_back(build_bla_table(k));
-}
-
 void DeepJob::attach(std::vector<FrameParams>& plan) {
   for (std::size_t f = 0; f < plan.size() && f < frames.size(); ++f) {
     if (method[f] == Method::Double) continue;

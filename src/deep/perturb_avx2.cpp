@@ -32,6 +32,7 @@ struct Row4 {
   std::uint32_t* out;
   double *esc_x, *esc_y;
   double dx;
+  double r2;  // escape radius squared
   std::int64_t start_addr, rebase_addr, start_last, rebase_last;
   std::int64_t t_start, c_start, t_rebase, c_rebase;  // the tables' shortest steps: address, count
   std::uint32_t next = 0;
@@ -162,7 +163,7 @@ FRACTAL_TARGET __attribute__((always_inline)) inline void step4(Row4& r, Group4&
   __m256d Y = _mm256_mask_i64gather_pd(g.Y, static_cast<const double*>(nullptr), _mm256_add_epi64(at, _mm256_set1_epi64x(8)), am, 1);
   const __m256d zr = _mm256_add_pd(X, a), zi = _mm256_add_pd(Y, b);
   const __m256d zn = _mm256_fmadd_pd(zr, zr, _mm256_mul_pd(zi, zi));
-  const unsigned escaped = bits_of(_mm256_cmp_pd(zn, _mm256_set1_pd(f.escape_radius * f.escape_radius), _CMP_GT_OQ)) & g.active;
+  const unsigned escaped = bits_of(_mm256_cmp_pd(zn, _mm256_set1_pd(r.r2), _CMP_GT_OQ)) & g.active;
   // k >= max_iter: not (max_iter > k)
   const unsigned at_max = ~bits_of(_mm256_cmpgt_epi64(_mm256_set1_epi64x(max_iter), k)) & g.active;
   const unsigned done = escaped | at_max;
@@ -210,7 +211,7 @@ void first4(const BlaTable* t, std::int64_t& base, std::int64_t& count) {
 FRACTAL_TARGET
 std::uint64_t render_row_double_avx2(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, double* esc_x,
                                      double* esc_y) {
-  Row4 r{f, row, out, esc_x, esc_y, std::ldexp(f.dx.m, static_cast<int>(f.dx.e)),
+  Row4 r{f, row, out, esc_x, esc_y, std::ldexp(f.dx.m, static_cast<int>(f.dx.e)), f.escape_radius * f.escape_radius,
          reinterpret_cast<std::int64_t>(f.start->z.data()), reinterpret_cast<std::int64_t>(f.rebase->z.data()),
          static_cast<std::int64_t>(f.start->length()) - 1, static_cast<std::int64_t>(f.rebase->length()) - 1,
          0, 0, 0, 0};

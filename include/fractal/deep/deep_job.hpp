@@ -23,7 +23,7 @@ struct DeepJob {
   std::uint8_t lanes = 1;              // DeepFrame::lanes of every frame (8: AVX-512, 4: AVX2)
   bool bla = true;                     // BLA tables (--no-bla: plain perturbation)
   double bla_eps = 0;                  // their epsilon (bla_epsilon of the sample grid)
-  std::vector<BlaTable> bla_tables;    // [orbits], once built (build_bla_tables)
+  std::vector<BlaTable> bla_tables;    // [orbits], once built (run/deep_setup.hpp)
   std::vector<DeepFrame> frames;       // [frames]; meaningful where method[f] is not Double
   std::vector<Method> method;          // [frames], every frame
   // [frames]: the frame's view and Julia c as exact decimal text, as /frames stores them.
@@ -31,11 +31,9 @@ struct DeepJob {
 
   bool active() const { return !specs.empty(); }
   std::uint32_t precision_bits() const { return specs.empty() ? 0 : specs[0].precision_bits; }
-  // The orbits are filled: builds one BLA table per orbit (when bla), for the largest |dc| of the
-  // frames that use it. The same operations on every rank: the tables are identical everywhere.
-  void build_bla_tables();
-  // Its parts: the table of orbit k; whether the tables hold extended-exponent steps (some frame
-  // has extended deltas); the largest |dc| of the frames' pixels.
+  // The BLA table of orbit k, for the largest |dc| of the frames that use it (the same operations
+  // on every node: the tables are identical everywhere); whether the tables hold extended-exponent
+  // steps (some frame has extended deltas); that largest |dc|.
   BlaTable build_bla_table(std::size_t k) const;
   bool bla_extended() const;
   RealExp bla_dc_max() const;
