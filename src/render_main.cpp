@@ -164,7 +164,9 @@ int main(int argc, char** argv) {
   JobResult result;
   try {
     RunOptions opt;
-    opt.render = {row_kernel(kernel), cfg.count_bytes(), cfg.compression_level, cfg.smooth, cfg.distance};
+    opt.render = {row_kernel(kernel), cfg.count_bytes(), cfg.compression_level, cfg.smooth, cfg.distance, {}};
+    if (deep_job.per_frame_bla)
+      opt.render.prepare = [&deep_job](const std::vector<std::uint64_t>& f) { deep_job.prepare_frames(f); };
     opt.progress_interval_s = cfg.progress_interval;
     opt.stop_requested = stop_signal;
     result = run_job(frames, layout, opt, out.get(), MPI_COMM_WORLD);
@@ -180,5 +182,8 @@ int main(int argc, char** argv) {
     return kExitInterrupted;
   }
   if (root) print_report(stdout, cfg, layout, result, out->chunks_resumed());
+  if (root && deep_job.per_frame_bla)
+    std::printf("  BLA tables for %llu frame(s) built on rank 0 in %.3f s\n",
+                static_cast<unsigned long long>(deep_job.frame_bla_builds), deep_job.frame_bla_s);
   return kExitOk;
 }

@@ -22,6 +22,7 @@
 #include "fractal/config/location.hpp"
 #include "fractal/deep/deep_job.hpp"
 #include "fractal/deep/reference.hpp"
+#include "fractal/deep/zoom_path.hpp"
 
 namespace po = boost::program_options;
 
@@ -135,9 +136,10 @@ po::options_description make_options() {
       ("duration", s()->value_name("S"), "seconds of video: frames = round(S x fps); overrides --frames")
       ("fps", s()->value_name("F"), "frames per second stored for the video (default: 30); alias --framerate")
       ("c-im-increment", s()->value_name("D"), "Julia sweep: c_im goes linearly from --c-im to --c-im + D over the frames, both ends included (default: 0); alias --c-imag-increment")
-      ("end-center-re", s()->value_name("X"), "pan/zoom: centre of the last frame's view, real part")
+      ("end-center-re", s()->value_name("X"), "pan/zoom: centre of the last frame's view, real part (a view given by its centre keeps it when omitted)")
       ("end-center-im", s()->value_name("Y"), "pan/zoom: centre of the last frame's view, imaginary part")
-      ("end-view-width", s()->value_name("W"), "pan/zoom: width of the last frame's view (interpolated geometrically)")
+      ("end-view-width", s()->value_name("W"), "pan/zoom: width of the last frame's view, interpolated geometrically; any decimal for a view given by its centre (deep zoom into the fixed centre: 1e-1000)")
+      ("end-zoom", s()->value_name("Z"), "instead of --end-view-width: the last frame's Kalles Fraktaler zoom (view height 4 / Z; a view given by its centre)")
       ("key", po::value<std::vector<std::string>>()->value_name("\"ITEMS\""),
        "keyframe, repeatable: \"frame=N|time=S [center=RE,IM] [width=W] [rotation=DEG] [c=RE,IM|c-polar=R,DEG] [max-iter=N]\"; "
        "frames = last key frame + 1 unless --frames/--duration; keys given here replace the config file's (docs/ANIMATION.md)")
@@ -147,7 +149,7 @@ po::options_description make_options() {
       ("interp-rotation", s()->value_name("MODE"), "keyframes: linear | ease | cubic for the rotation (default: --interp)")
       ("interp-c", s()->value_name("MODE"), "keyframes: linear | ease | cubic for c (re, im or R, DEG; default: --interp)")
       ("interp-max-iter", s()->value_name("MODE"), "keyframes: linear | ease | cubic for max-iter (default: --interp)")
-      ("max-iter-growth", s()->value_name("G"), "keyframes: max_iter(f) = round(max-iter + G x log10(w(0) / w(f))), G >= 0 iterations per decade of zoom (not with max-iter= keys)");
+      ("max-iter-growth", s()->value_name("G"), "keyframes and --end-*: max_iter(f) = round(max-iter + G x log10(w(0) / w(f))), G >= 0 iterations per decade of zoom (not with max-iter= keys)");
   po::options_description extra("Optional data (float32 datasets beside /counts; off by default)");
   extra.add_options()
       ("smooth", flag(), "also store /smooth: the continuous (normalised) escape value, for band-free colouring (fractal-colour --norm smooth)")
@@ -226,9 +228,20 @@ void parse_keyframes(Config& c, const po::variables_map& cli, const po::variable
   }
   c.max_iter_peak = c.max_iter;
   if (texts.empty()) {
-    for (const char* n : {"interp", "interp-center", "interp-width", "interp-rotation", "interp-c", "interp-max-iter",
-                          "max-iter-growth"})
+    for (const char* n : {"interp", "interp-center", "interp-width", "interp-rotation", "interp-c", "interp-max-iter"})
       if (L.has(n)) throw UsageError(std::string("--") + n + " applies only to a keyframed animation (--key)");
+    if (auto v = L.get("max-iter-growth")) {
+      if (!any_end) throw UsageError("--max-iter-growth applies only to a zoom (--key, or --end-view-width/--end-zoom)");
+      try {
+        c.end_max_iter_growth = parse_double("max-iter-growth", v->text, 0.0, 1e9);
+      } catch (const UsageError& e) {
+        throw UsageError(std::string(e.what()) + (v->source.empty() ? "" : " (in " + v->source + ")"));
+      }
+      // The budget is monotone in the width: its extremes are at the two ends.
+      const double decades = c.deep_zoom ? deep::zoom_decades(c.view_width_text, c.end_view_width_text)
+                                         : std::log10((c.view.xmax - c.view.xmin) / c.end_view_width);
+      c.max_iter_peak = std::max(c.max_iter, round_max_iter(c.max_iter + *c.end_max_iter_growth * decades));
+    }
     return;
   }
   const auto in_src = [&](const std::string& m) { return src.empty() ? m : m + " (in " + src + ")"; };
@@ -312,7 +325,7 @@ void parse_keyframes(Config& c, const po::variables_map& cli, const po::variable
           throw UsageError(in_src("--key '" + canon[i] + "': width " + fmt(w) + " around centre " + fmt(cx) + "," + fmt(cy) +
                                   " is too narrow for " + std::to_string(c.sample_width()) + "x" +
                                   std::to_string(c.sample_height()) +
-                                  " pixels in double precision (pixel centres coincide; keyframed paths are double only: deep views are stills for now)"));
+                                  " pixels in double precision (pixel centres coincide; keyframed paths are double only: a deep zoom into a fixed centre is --view-width/--zoom with --end-view-width or --end-zoom)"));
       }
     }
   }
@@ -333,15 +346,16 @@ void check_deep(const Config& c) {
                      " has no deep-zoom kernel; " + why + ", available for --family multibrot --power 2");
   if (c.fractal == Fractal::Mandelbrot && (c.z0_re != 0 || c.z0_im != 0))
     throw UsageError("--z0-re/--z0-im must be 0 for a deep view (" + why + "; rebasing restarts the orbit at z0 = 0)");
-  if (!c.path.empty() || c.end_view || c.c_im_increment != 0)
-    throw UsageError(std::string(!c.path.empty() ? "--key" : c.end_view ? "--end-center-re/--end-center-im/--end-view-width" : "--c-im-increment") +
-                     ": deep views are stills for now (" + why + "); animated deep zooms are not supported yet");
+  if (!c.path.empty() || c.c_im_increment != 0)
+    throw UsageError(std::string(!c.path.empty() ? "--key" : "--c-im-increment") + ": deep views animate only as a zoom into a fixed centre (" +
+                     why + "): give the last frame's width by --end-view-width or --end-zoom (docs/ANIMATION.md \"Deep zooms\")");
   const std::uint64_t orbits = c.fractal == Fractal::Julia ? 2 : 1;
-  const std::uint64_t bytes = orbits * deep::reference_bytes(c.max_iter, c.bla);
+  const std::uint32_t budget = std::max(c.max_iter, c.max_iter_peak);
+  const std::uint64_t bytes = orbits * deep::reference_bytes(budget, c.bla);
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   const std::uint64_t mem = pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) : 0;
   if (mem && bytes > mem / 2)
-    throw UsageError("--max-iter " + std::to_string(c.max_iter) + " needs " + std::to_string(orbits) + " reference orbit" +
+    throw UsageError("--max-iter " + std::to_string(budget) + " needs " + std::to_string(orbits) + " reference orbit" +
                      (orbits > 1 ? "s" : "") + " of " + std::to_string(bytes >> 20) + " MiB in all (" + std::to_string(deep::reference_bytes(0, c.bla)) + " bytes per iteration per rank" + (c.bla ? " with BLA" : "") + "), " +
                      "more than half this node's memory (" + std::to_string(mem >> 20) + " MiB)");
 }
@@ -381,6 +395,11 @@ std::string Config::resolved_text() const {
   if (smooth) os << "smooth = true\n";
   if (distance) os << "distance = true\n";
   os << "frames = " << frames << "\nfps = " << fmt(fps) << "\n";
+  if (deep_zoom) {  // the centre stays; the end width as text
+    if (!end_zoom_text.empty()) os << "end-zoom = " << end_zoom_text << "\n";
+    else os << "end-view-width = " << end_view_width_text << "\n";
+  }
+  if (end_max_iter_growth) os << "max-iter-growth = " << fmt(*end_max_iter_growth) << "\n";
   if (end_view) {
     os << "end-center-re = " << fmt(end_center_re) << "\n";
     os << "end-center-im = " << fmt(end_center_im) << "\n";
@@ -705,12 +724,82 @@ ParseResult parse_config(int argc, const char* const* argv) {
                        " frames; must be 1..1000000");
     c.frames = static_cast<std::uint64_t>(n);
   }
-  const bool any_end = L.has("end-center-re") || L.has("end-center-im") || L.has("end-view-width");
-  if (any_end) {
-    for (const char* n : {"end-center-re", "end-center-im", "end-view-width"})
-      if (!L.has(n)) throw UsageError(std::string("--") + n + " is missing: a pan/zoom needs --end-center-re --end-center-im --end-view-width");
-    const double cx = *num("end-center-re", -L6, L6), cy = *num("end-center-im", -L6, L6);
-    const double vw = *num("end-view-width", 0.0, 2 * L6, true);
+  const bool any_end = L.has("end-center-re") || L.has("end-center-im") || L.has("end-view-width") || L.has("end-zoom");
+  // A view given by its centre may zoom as deep as a still (docs/ANIMATION.md "Deep zooms"): the end
+  // width as text, and when some frame needs perturbation, a zoom into the fixed centre.
+  bool deep_end = false;
+  if (any_end && centre_view) {
+    if (L.has("end-view-width") && L.has("end-zoom"))
+      throw UsageError("--end-view-width and --end-zoom cannot be combined: give the last frame's width or its zoom");
+    if (!L.has("end-view-width") && !L.has("end-zoom"))
+      throw UsageError("--end-view-width (or --end-zoom) is missing: a pan/zoom needs the last frame's width");
+    if (L.has("end-center-re") != L.has("end-center-im"))
+      throw UsageError(std::string("--") + (L.has("end-center-re") ? "end-center-im" : "end-center-re") +
+                       " is missing: give both --end-center-re and --end-center-im, or neither to keep the centre");
+    auto text_opt = [&](const char* name) {
+      const auto v = L.get(name);
+      try {
+        return check_decimal(std::string("--") + name, v->text);
+      } catch (const UsageError& e) {
+        throw UsageError(std::string(e.what()) + (v->source.empty() ? "" : " (in " + v->source + ")"));
+      }
+    };
+    std::string ew;
+    if (L.has("end-view-width")) {
+      ew = text_opt("end-view-width");
+      if (decimal_is_zero(ew) || decimal_is_negative(ew))
+        throw UsageError("--end-view-width must be a positive decimal number, got " + quote_text(ew, 60));
+      if (decimal_exponent10(ew) < -kMaxDecimalExponent + 10)
+        throw UsageError("--end-view-width " + quote_text(ew, 60) + " is beyond the deepest supported view (1e-" +
+                         std::to_string(kMaxDecimalExponent - 10) + ")");
+      if (decimal_exponent10(ew) >= 7) throw UsageError("--end-view-width " + quote_text(ew, 60) + " is wider than 2e6");
+    } else {
+      c.end_zoom_text = text_opt("end-zoom");
+      const std::string& z = c.end_zoom_text;
+      if (decimal_is_zero(z) || decimal_is_negative(z))
+        throw UsageError("--end-zoom must be a positive decimal number, got " + quote_text(z, 60));
+      if (decimal_exponent10(z) < -5) throw UsageError("--end-zoom " + quote_text(z, 60) + " makes the view wider than 2e6");
+      if (decimal_exponent10(z) > kMaxDecimalExponent - 10)
+        throw UsageError("--end-zoom " + quote_text(z, 60) + " is beyond the deepest supported view (1e" +
+                         std::to_string(kMaxDecimalExponent - 10) + ")");
+      ew = deep::width_from_zoom(z, c.width, c.height);
+    }
+    deep::RealExp end_dx;
+    if (!deep::pixel_spacing(ew, "", c.sample_width(), c.sample_height(), end_dx))
+      throw UsageError("--end-view-width " + quote_text(ew, 60) + " is not a positive number");
+    deep_end = c.precision == Precision::Perturbation ||
+               (c.precision == Precision::Auto && end_dx.e < c.log2_magnitude - 36);
+    if (c.perturbation() || deep_end) {
+      // Perturbation at some frame: a zoom into the fixed centre on one reference orbit.
+      if (L.has("end-center-re")) {
+        const std::string re = text_opt("end-center-re"), im = text_opt("end-center-im");
+        if (!deep::decimal_equal(re, c.center_re_text) || !deep::decimal_equal(im, c.center_im_text))
+          throw UsageError("--end-center-re/--end-center-im " + quote_text(re, 30) + "," + quote_text(im, 30) +
+                           ": a deep zoom keeps its centre (some frame needs perturbation: the last frame's pixel spacing is 2^" +
+                           std::to_string(end_dx.e) + "); omit them or give the start centre (moving deep paths are not supported yet)");
+      }
+      c.deep_zoom = true;
+      c.end_view_width_text = ew;
+      if (!c.perturbation() || end_dx.e < c.pixel_spacing.e) c.pixel_spacing = end_dx;  // the finest frame's
+      c.method = c.pixel_spacing.e >= deep::kDoubleDeltaLog2 ? deep::Method::PerturbDouble : deep::Method::PerturbExp;
+    }
+  }
+  if (any_end && !c.deep_zoom) {
+    if (L.has("end-zoom") && !centre_view)
+      throw UsageError("--end-zoom needs a view given by its centre (--center-re --center-im with --view-width or --zoom, or --location)");
+    if (!centre_view) {
+      for (const char* n : {"end-center-re", "end-center-im", "end-view-width"})
+        if (!L.has(n)) throw UsageError(std::string("--") + n + " is missing: a pan/zoom needs --end-center-re --end-center-im --end-view-width");
+    }
+    const double cx = L.has("end-center-re") ? *num("end-center-re", -L6, L6) : 0.5 * (c.view.xmin + c.view.xmax);
+    const double cy = L.has("end-center-im") ? *num("end-center-im", -L6, L6) : 0.5 * (c.view.ymin + c.view.ymax);
+    double vw = 0;
+    if (L.has("end-view-width")) {
+      vw = *num("end-view-width", 0.0, 2 * L6, true);
+    } else {
+      const double zd = std::strtod(c.end_zoom_text.c_str(), nullptr);
+      vw = 4.0 / zd * static_cast<double>(c.width) / static_cast<double>(c.height);
+    }
     const double aspect = (c.view.ymax - c.view.ymin) / (c.view.xmax - c.view.xmin);
     const double vh = vw * aspect;
     c.end_view = Bounds{cx - vw / 2, cx + vw / 2, cy - vh / 2, cy + vh / 2};
@@ -720,7 +809,9 @@ ParseResult parse_config(int argc, const char* const* argv) {
     const double edx = vw / c.sample_width();
     if (!(c.end_view->xmin < c.end_view->xmax) || cx - vw / 2 + 0.5 * edx == cx - vw / 2 + 1.5 * edx)
       throw UsageError("--end-view-width " + fmt(vw) + " is too narrow for " + std::to_string(c.width) +
-                       " pixels in double precision (pan/zoom paths are double only: deep views are stills for now)");
+                       " pixels in double precision" +
+                       (centre_view ? std::string(" (--precision auto or perturbation zooms deeper by perturbation)")
+                                    : std::string(" (a view given by --xmin.. bounds pans and zooms in double; give it by its centre to zoom deeper)")));
   }
 
   parse_keyframes(c, cli, file, cfg_path, L, any_end, frames_given);
@@ -730,7 +821,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
   if (auto v = integer("strip-rows", 1, 65536)) c.strip_rows = static_cast<std::uint32_t>(*v);
   // Deep stills: a pixel costs thousands to millions of iterations, so even a small frame is cut
   // into at least 512 strips (one row each below 512 rows), for the ranks to share it evenly.
-  if (c.perturbation() && c.strip_rows == 0) c.strip_rows = std::max<std::uint32_t>(1, (c.sample_height() + 511) / 512);
+  if (c.perturbation() && !c.deep_zoom && c.strip_rows == 0) c.strip_rows = std::max<std::uint32_t>(1, (c.sample_height() + 511) / 512);
   if (auto v = integer("compression-level", 0, 9)) c.compression_level = static_cast<int>(*v);
   if (auto v = num("progress-interval", 0.0, 86400.0, true)) c.progress_interval = *v;
   if (auto v = L.get("kernel")) {

@@ -1,8 +1,10 @@
 #include "fractal/config/frame_plan.hpp"
 
 #include <cmath>
+#include <cstdlib>
 
 #include "fractal/config/keyframes.hpp"
+#include "fractal/deep/zoom_path.hpp"
 
 namespace fractal {
 
@@ -56,10 +58,36 @@ std::vector<FrameParams> plan_keyframes(const Config& cfg) {
   return frames;
 }
 
+// A deep zoom into the fixed centre (docs/ANIMATION.md "Deep zooms"): frame f's width is
+// deep::zoom_width_text (MPFR, as text); the bounds hold it in double (approximate: perturbation
+// frames read their DeepFrame instead).
+std::vector<FrameParams> plan_deep_zoom(const Config& cfg) {
+  std::vector<FrameParams> frames(cfg.frames);  // [frames]
+  const Bounds& v0 = cfg.view;
+  const double cx = 0.5 * (v0.xmin + v0.xmax), cy = 0.5 * (v0.ymin + v0.ymax);
+  const double decades = deep::zoom_decades(cfg.view_width_text, cfg.end_view_width_text);
+  const double n1 = cfg.frames > 1 ? static_cast<double>(cfg.frames - 1) : 1.0;
+  for (std::uint64_t f = 0; f < cfg.frames; ++f) {
+    FrameParams& p = frames[f];
+    fill_common(cfg, p);
+    if (f == 0) {
+      p.xmin = v0.xmin; p.xmax = v0.xmax; p.ymin = v0.ymin; p.ymax = v0.ymax;
+    } else {
+      const double w = std::strtod(deep::zoom_width_text(cfg.view_width_text, cfg.end_view_width_text, f, cfg.frames).c_str(), nullptr);
+      const double h = w * static_cast<double>(cfg.height) / static_cast<double>(cfg.width);
+      p.xmin = cx - w / 2; p.xmax = cx + w / 2; p.ymin = cy - h / 2; p.ymax = cy + h / 2;
+    }
+    if (cfg.end_max_iter_growth)
+      p.max_iter = round_max_iter(cfg.max_iter + *cfg.end_max_iter_growth * (decades * (static_cast<double>(f) / n1)));
+  }
+  return frames;
+}
+
 }  // namespace
 
 std::vector<FrameParams> plan_frames(const Config& cfg) {
   if (!cfg.path.empty()) return plan_keyframes(cfg);
+  if (cfg.deep_zoom) return plan_deep_zoom(cfg);
   std::vector<FrameParams> frames(cfg.frames);  // [frames]
   const double n1 = cfg.frames > 1 ? static_cast<double>(cfg.frames - 1) : 1.0;
   const Bounds& v0 = cfg.view;
@@ -84,6 +112,8 @@ std::vector<FrameParams> plan_frames(const Config& cfg) {
       const double h = h0 * (w / w0);
       p.xmin = cx - w / 2; p.xmax = cx + w / 2; p.ymin = cy - h / 2; p.ymax = cy + h / 2;
     }
+    if (cfg.end_max_iter_growth)  // --max-iter-growth: G x the decades of zoom so far
+      p.max_iter = round_max_iter(cfg.max_iter + *cfg.end_max_iter_growth * std::log10(w0 / (p.xmax - p.xmin)));
   }
   return frames;
 }

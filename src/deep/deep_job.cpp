@@ -3,10 +3,14 @@
 
 #include <mpfr.h>
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
 #include "fractal/kernel/family.hpp"
+#include "fractal/deep/zoom_path.hpp"
 
 namespace fractal::deep {
 
@@ -57,25 +61,6 @@ DeepJob plan_deep(const Config& cfg, const std::vector<FrameParams>& plan) {
   job.method.assign(n, cfg.method);
   if (cfg.method == Method::Double) return job;
   const bool julia = cfg.fractal == Fractal::Julia;
-  // One view for every frame: deep jobs are stills (parse_config refuses deep paths).
-  ReferenceSpec spec;
-  spec.max_iter = cfg.max_iter;
-  spec.escape_radius = cfg.escape_radius;
-  spec.precision_bits = reference_precision(cfg.pixel_spacing.e, cfg.log2_magnitude);
-  if (julia) {
-    ReferenceSpec start = spec, crit = spec;
-    start.z0_re = cfg.center_re_text;
-    start.z0_im = cfg.center_im_text;
-    start.c_re = crit.c_re = cfg.c_re_text;
-    start.c_im = crit.c_im = cfg.c_im_text;
-    job.specs = {start, crit};
-    job.roles = {"julia-start", "julia-critical"};
-  } else {
-    spec.c_re = cfg.center_re_text;
-    spec.c_im = cfg.center_im_text;
-    job.specs = {spec};
-    job.roles = {"centre"};
-  }
   DeepFrame f;
   f.method = cfg.method;
   f.julia = julia;
@@ -93,7 +78,85 @@ DeepJob plan_deep(const Config& cfg, const std::vector<FrameParams>& plan) {
   job.view_width.assign(n, cfg.view_width_text);
   job.julia_c_re.assign(n, julia ? cfg.c_re_text : std::string());
   job.julia_c_im.assign(n, julia ? cfg.c_im_text : std::string());
+  // A still (every frame the same view), or a deep zoom into the fixed centre: each frame its own
+  // width, pixel spacing, method and budget; one reference for all its perturbation frames, at the
+  // finest frame's precision and the largest budget (cfg.pixel_spacing is the finest frame's).
+  std::uint32_t budget = cfg.max_iter;
+  std::size_t perturbation_frames = n;
+  if (cfg.deep_zoom) {
+    perturbation_frames = 0;
+    budget = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      job.view_width[k] = zoom_width_text(cfg.view_width_text, cfg.end_view_width_text, k, n);
+      RealExp dx;
+      pixel_spacing(job.view_width[k], "", f.width, f.height, dx);
+      const bool pert = cfg.precision == Precision::Perturbation ||
+                        (cfg.precision == Precision::Auto && dx.e < cfg.log2_magnitude - 36);
+      job.method[k] = !pert ? Method::Double : dx.e >= kDoubleDeltaLog2 ? Method::PerturbDouble : Method::PerturbExp;
+      job.frames[k].method = job.method[k];
+      job.frames[k].dx = dx;
+      job.frames[k].max_iter = plan[k].max_iter;
+      if (pert) {
+        ++perturbation_frames;
+        budget = std::max(budget, plan[k].max_iter);
+      }
+    }
+    job.per_frame_bla = job.bla && perturbation_frames > 1;
+  }
+  ReferenceSpec spec;
+  spec.max_iter = budget;
+  spec.escape_radius = cfg.escape_radius;
+  spec.precision_bits = reference_precision(cfg.pixel_spacing.e, cfg.log2_magnitude);
+  if (julia) {
+    ReferenceSpec start = spec, crit = spec;
+    start.z0_re = cfg.center_re_text;
+    start.z0_im = cfg.center_im_text;
+    start.c_re = crit.c_re = cfg.c_re_text;
+    start.c_im = crit.c_im = cfg.c_im_text;
+    job.specs = {start, crit};
+    job.roles = {"julia-start", "julia-critical"};
+  } else {
+    spec.c_re = cfg.center_re_text;
+    spec.c_im = cfg.center_im_text;
+    job.specs = {spec};
+    job.roles = {"centre"};
+  }
   return job;
+}
+
+RealExp DeepJob::dc_max(std::size_t f) const {
+  // The half diagonal of the sample grid times dx (rotation keeps lengths). Julia's dc is 0.
+  const DeepFrame& fr = frames[f];
+  if (method[f] == Method::Double || fr.julia) return {};
+  const double h = std::hypot(0.5 * fr.width, 0.5 * fr.height) * fr.dx.m;  // >= 0.7: normal
+  const std::int64_t k = exponent_of(h);
+  return {h * pow2(-k), fr.dx.e + k};
+}
+
+void DeepJob::prepare_frames(const std::vector<std::uint64_t>& needed) {
+  if (!per_frame_bla) return;
+  // Drop the tables no longer needed (their frames' pointers with them), then build the missing.
+  for (auto it = frame_tables.begin(); it != frame_tables.end();) {
+    if (std::find(needed.begin(), needed.end(), it->first) == needed.end()) {
+      frames[it->first].bla_start = frames[it->first].bla_rebase = nullptr;
+      it = frame_tables.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const std::uint64_t f : needed) {
+    if (f >= frames.size() || method[f] == Method::Double || frame_tables.count(f)) continue;
+    const double t0 = omp_get_wtime();
+    std::vector<std::unique_ptr<BlaTable>> tabs;  // [orbits]
+    for (const ReferenceOrbit& o : orbits)
+      tabs.push_back(std::make_unique<BlaTable>(
+          build_bla(o, dc_max(f), frames[f].escape_radius, method[f] == Method::PerturbExp, bla_eps)));
+    frame_bla_s += omp_get_wtime() - t0;
+    ++frame_bla_builds;
+    frames[f].bla_start = tabs[0].get();
+    frames[f].bla_rebase = tabs[frames[f].julia ? 1 : 0].get();
+    frame_tables.emplace(f, std::move(tabs));
+  }
 }
 
 bool DeepJob::bla_extended() const {
@@ -103,18 +166,12 @@ bool DeepJob::bla_extended() const {
 }
 
 RealExp DeepJob::bla_dc_max() const {
-  // The half diagonal of the sample grid times dx (rotation keeps lengths). Julia's dc is 0.
-  RealExp dc_max;
+  RealExp m;
   for (std::size_t f = 0; f < frames.size(); ++f) {
-    if (method[f] == Method::Double) continue;
-    const DeepFrame& fr = frames[f];
-    if (fr.julia) continue;
-    const double h = std::hypot(0.5 * fr.width, 0.5 * fr.height) * fr.dx.m;  // >= 0.7: normal
-    const std::int64_t k = exponent_of(h);
-    const RealExp r{h * pow2(-k), fr.dx.e + k};
-    if (dc_max.m == 0 || r.e > dc_max.e || (r.e == dc_max.e && r.m > dc_max.m)) dc_max = r;
+    const RealExp r = dc_max(f);
+    if (m.m == 0 || r.e > m.e || (r.e == m.e && r.m > m.m)) m = r;
   }
-  return dc_max;
+  return m;
 }
 
 BlaTable DeepJob::build_bla_table(std::size_t k) const {

@@ -166,6 +166,7 @@ std::string deep_identity(const Config& cfg) {
   if (!cfg.perturbation()) return "none";
   std::string t = cfg.center_re_text + '\n' + cfg.center_im_text + '\n' + cfg.view_width_text + '\n';
   if (cfg.fractal == Fractal::Julia) t += cfg.c_re_text + '\n' + cfg.c_im_text + '\n';
+  if (cfg.deep_zoom) t += "zoom to " + cfg.end_view_width_text + '\n';
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char ch : t) h = (h ^ ch) * 1099511628211ull;
   char buf[17];

@@ -114,7 +114,9 @@ ReferenceTiming setup_references(deep::DeepJob& job, JobOutput* out, double prog
     lengths[k] = head[2 * k];
     job.orbits[k].escaped = head[2 * k + 1] != 0;
   }
-  const Layout lay = plan_layout(lengths, job.bla, job.bla_extended());
+  // Shared tables for a still; a deep zoom's frames build their own (DeepJob::prepare_frames).
+  const bool shared_bla = job.bla && !job.per_frame_bla;
+  const Layout lay = plan_layout(lengths, shared_bla, job.bla_extended());
 
   check(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &memory.node), "split by node");
   int node_rank = 0, node_size = 1;
@@ -147,7 +149,7 @@ ReferenceTiming setup_references(deep::DeepJob& job, JobOutput* out, double prog
   }
   t.broadcast_s = MPI_Wtime() - b0;
   const double c0 = MPI_Wtime();
-  if (leader && job.bla) {
+  if (leader && shared_bla) {
     for (std::size_t k = 0; k < K; ++k) {
       deep::BlaTable tab = job.build_bla_table(k);
       unsigned char* at = base + lay.table[k];
@@ -172,7 +174,7 @@ ReferenceTiming setup_references(deep::DeepJob& job, JobOutput* out, double prog
       job.orbits[k].zx.view(reinterpret_cast<const deep::CxExp*>(base + lay.zx[k]), lengths[k]);
       job.orbits[k].z.view(reinterpret_cast<const double*>(base + lay.z[k]), 2 * lengths[k]);
     }
-    if (job.bla) {
+    if (shared_bla) {
       const bool ext = job.bla_extended();
       for (std::size_t k = 0; k < K; ++k) {
         deep::BlaTable tab = lay.shapes[k];

@@ -40,6 +40,12 @@ std::vector<EncodedChunk> render_item(const std::vector<FrameParams>& frames, co
     for (std::uint32_t r = refs[k].row_begin; r < refs[k].row_end; ++r) rows.push_back({refs[k].frame, r});
   }
   first_row[nchunks] = rows.size();
+  if (s.prepare) {
+    std::vector<std::uint64_t> item_frames;
+    for (const ChunkRef& c : refs)
+      if (item_frames.empty() || item_frames.back() != c.frame) item_frames.push_back(c.frame);
+    s.prepare(item_frames);
+  }
 
   std::vector<std::uint32_t> counts(rows.size() * W);  // [item rows, width]
   std::vector<std::uint64_t> row_sum(rows.size());     // [item rows]

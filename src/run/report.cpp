@@ -52,8 +52,16 @@ void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTi
   else
     std::fprintf(out, "  reference orbits computed in %.3f s; stored %.3f s, broadcast %.3f s\n", t.seconds, t.save_s,
                  t.broadcast_s);
+  if (job.frames.size() > 1) {
+    std::size_t by_method[3] = {0, 0, 0};
+    for (const deep::Method m : job.method) ++by_method[static_cast<int>(m)];
+    std::fprintf(out,
+                 "  deep zoom into a fixed centre: one reference for all %zu perturbation frames (%zu with double deltas, "
+                 "%zu extended), %zu frame(s) in double\n",
+                 by_method[1] + by_method[2], by_method[1], by_method[2], by_method[0]);
+  }
   std::fprintf(out, "  orbits%s: %.3g MB per node, one copy in MPI shared memory for the node's %d rank(s) (%d node(s))\n",
-               job.bla ? " and BLA tables" : "", t.node_bytes / 1e6, t.node_ranks, t.nodes);
+               job.bla && !job.per_frame_bla ? " and BLA tables" : "", t.node_bytes / 1e6, t.node_ranks, t.nodes);
   std::fflush(out);
 }
 
@@ -64,6 +72,12 @@ void print_bla(std::FILE* out, const deep::DeepJob& job, double seconds) {
                                 : "scalar, one pixel at a time");
   if (!job.bla) {
     std::fprintf(out, "  BLA off (--no-bla): plain perturbation, one step per iteration\n");
+    std::fflush(out);
+    return;
+  }
+  if (job.per_frame_bla) {
+    std::fprintf(out, "  BLA tables: one per frame (for its largest |dc|), built by the rank that renders it, epsilon 2^%d\n",
+                 static_cast<int>(std::log2(job.bla_eps)));
     std::fflush(out);
     return;
   }

@@ -381,8 +381,11 @@ def bad_input():
         ("--family burning-ship deep", deepw + ["--family", "burning-ship"], ["--family", "burning-ship"]),
         ("--key with a deep view", ["--fractal", "mandelbrot", "--key", "frame=0 center=-0.75,0.1 width=1e-30",
                                     "--key", "frame=10 center=-0.75,0.1 width=1e-31"], ["--key", "1e-30"]),
-        ("--end-view-width with a deep view", deepw + ["--end-center-re", "-0.75", "--end-center-im", "0.1",
-                                                       "--end-view-width", "1e-31", "--frames", "3"], ["--end-"]),
+        ("--end-center-re moving a deep zoom", deepw + ["--end-center-re", "-0.7", "--end-center-im", "0.1",
+                                                        "--end-view-width", "1e-31", "--frames", "3"], ["--end-center-re", "centre"]),
+        ("--end-view-width 0", deepw + ["--end-view-width", "0", "--frames", "3"], ["--end-view-width", "'0'"]),
+        ("--end-zoom with --end-view-width", deepw + ["--end-zoom", "1e31", "--end-view-width", "1e-31", "--frames", "3"],
+         ["--end-zoom", "--end-view-width"]),
         ("--precision double on 1e50", ["--location", l50, "--precision", "double"], ["--precision", "double"]),
         ("--precision bogus", deepw + ["--precision", "bogus"], ["--precision", "bogus"]),
         ("--max-iter 4294967295 deep", deepw + ["--max-iter", "4294967295"], ["--max-iter", "4294967295", "reference orbit", "MiB"]),
@@ -678,6 +681,98 @@ def accuracy_long():
         print(f"{name}: FIGURE {time.monotonic() - t:.1f} s in all")
 
 
+# ---- 8. deep zooms: every frame its own view, one reference ------------------------------------
+
+def zoom():
+    loc = kfr("5e113")
+    frames, growth, base_iter = 24, 305, 1000
+    opts = ["--fractal", "mandelbrot", "--center-re", loc["Re"], "--center-im", loc["Im"], "--view-width", "4",
+            "--end-zoom", loc["Zoom"], "--max-iter", str(base_iter), "--max-iter-growth", str(growth),
+            "--width", "48", "--height", "27", "--frames", str(frames), "--smooth"]
+    what = "zoom 4 -> 5e113"
+    print(f"== {what}: {frames} frames of 48x27, max-iter-growth {growth}: per-frame views and budgets, one reference "
+          "orbit, sampled frames exact against MPFR, identical for -np 1 x 1 and -np 3 x 1 --kernel scalar")
+    r, out = render("zoom-np2", opts, np_=2)
+    if not chk.ok_run(r, what):
+        return
+    m = re.search(r"one reference for all (\d+) perturbation frames \((\d+) with double deltas, (\d+) extended\), "
+                  r"(\d+) frame\(s\) in double", r.out)
+    if chk.check(m is not None, f"{what}: no deep-zoom reference line\n  {r.describe()}"):
+        npert, ndouble = int(m.group(1)), int(m.group(4))
+        chk.check(npert + ndouble == frames and ndouble >= 1 and npert >= frames - 4,
+                  f"{what}: {npert} perturbation + {ndouble} double frames")
+    chk.check("BLA tables: one per frame" in r.out, f"{what}: summary lacks the per-frame BLA line")
+    with h5py.File(out, "r") as f:
+        method = f["frames"]["method"][...]
+        max_iter = f["frames"]["max_iter"][...].astype(np.int64)
+        widths = [attr_text(v) for v in f["frames"]["view_width"][...]]
+        roles = sorted(k for k in f["reference"].keys() if not k.endswith("_exp")) if "reference" in f else []
+        ref_iter = int(f["reference"]["centre"].attrs["max_iter"]) if roles == ["centre"] else -1
+    chk.check(list(method[:1]) == [0] and method[-1] == 1 and all(np.diff(method) >= 0),
+              f"{what}: /frames/method {list(method)}: double at the start, then perturbation")
+    # widths: 4 .. the location's, geometric (log10 steps equal to 1e-9 decades)
+    lw = np.array([float(mpmath_log10(w)) for w in widths])
+    steps = np.diff(lw)
+    chk.check(widths[0] == "4" and abs(steps.max() - steps.min()) < 1e-9,
+              f"{what}: view widths not geometric from 4: first {widths[0]}, log10 steps {steps.min()}..{steps.max()}")
+    decades = lw[0] - lw[-1]
+    expect = np.array([int(np.floor(base_iter + growth * decades * k / (frames - 1) + 0.5)) for k in range(frames)])
+    chk.check(np.array_equal(max_iter, expect), f"{what}: /frames/max_iter {list(max_iter)} != {list(expect)}")
+    chk.check(roles == ["centre"] and ref_iter == int(max_iter.max()),
+              f"{what}: /reference {roles}, max_iter {ref_iter}: expected one orbit 'centre' at {max_iter.max()}")
+    pert = [k for k in range(frames) if method[k] != 0]
+    pick = sorted({pert[0], pert[len(pert) // 3], pert[2 * len(pert) // 3], pert[-1]})
+    cmd = [args.checker, out, "--frames", ",".join(map(str, pick)), "--samples", "40"]
+    rc = E.run(cmd, threads=args.checker_threads, timeout=600)
+    mm = OVERALL_RE.search(rc.out)
+    print(f"{what}: checker on frames {pick}: exit {rc.rc}; {mm.group(0) if mm else rc.out[-300:]}")
+    if chk.check(mm is not None and rc.rc == 0, f"{what}: checker failed on frames {pick}\n  {rc.describe()}"):
+        compared, exact = int(mm.group(1)), int(mm.group(2))
+        print(f"{what}: FIGURE exact {exact}/{compared} on frames {pick}")
+        chk.check(compared >= 0.9 * 40 * len(pick) and exact >= 0.999 * compared, f"{what}: {exact}/{compared} exact")
+    # The last frame is the still at the end view with the same budget: the same orbit, the same
+    # BLA table (its own |dc|), so the same counts bit for bit.
+    r2, still = render("zoom-still", ["--fractal", "mandelbrot", "--center-re", loc["Re"], "--center-im", loc["Im"],
+                                      "--zoom", loc["Zoom"], "--max-iter", str(max_iter[-1]), "--width", "48",
+                                      "--height", "27", "--smooth"], np_=1)
+    if chk.ok_run(r2, "end still"):
+        with h5py.File(out, "r") as f, h5py.File(still, "r") as g:
+            a, b = f["counts"][frames - 1], g["counts"][0]
+            chk.check(np.array_equal(a, b), f"{what}: last frame differs from the still in {int((a != b).sum())} pixels")
+            chk.check(attr_text(g["frames"]["view_width"][0]) == widths[-1],
+                      f"{what}: end width {widths[-1]} vs the still's {attr_text(g['frames']['view_width'][0])}")
+    for np_, kernel in ((1, "auto"), (3, "scalar")):
+        tag = f"zoom-np{np_}-{kernel}"
+        r3, o3 = render(tag, opts + ["--kernel", kernel], np_=np_)
+        if chk.ok_run(r3, tag) and E.compare_files(chk, out, o3, f"{what}: np 2 vs {tag}"):
+            print(f"{tag}: identical to -np 2")
+    # Julia, deeper than double deltas reach: frames on both sides of 2^-960, every pixel checked.
+    what = "julia zoom 1e-280 -> 1e-300"
+    print(f"== {what}: 4 frames of 24x24, double then extended-exponent deltas, every pixel checked")
+    r, out = render("zoom-julia", ["--fractal", "julia", "--c-re", "-0.8", "--c-im", "0.156", "--center-re", JULIA_RE,
+                                   "--center-im", JULIA_IM, "--view-width", "1e-280", "--end-view-width", "1e-300",
+                                   "--frames", "4", "--width", "24", "--height", "24", "--max-iter", "3000"], np_=2)
+    if chk.ok_run(r, what):
+        with h5py.File(out, "r") as f:
+            method = list(f["frames"]["method"][...])
+        chk.check(method[0] == 1 and method[-1] == 2, f"{what}: /frames/method {method}: expected 1 ... 2")
+        run_checker(out, 24 * 24, what=what)
+    # Refused: a deep path whose centre moves.
+    sub = os.path.join(args.work, "moving")
+    os.makedirs(sub, exist_ok=True)
+    r = E.direct(args, opts + ["--end-center-re", "-1.4798", "--end-center-im", loc["Im"], "-o", os.path.join(sub, "OUT.h5")], cwd=sub)
+    lines = [l for l in r.err.splitlines() if l.strip()]
+    chk.check(r.rc == 2 and len(lines) == 1 and "--end-center-re" in lines[0] and "keeps its centre" in lines[0],
+              f"moving deep centre: expected exit 2 and one line naming --end-center-re\n  {r.describe()}")
+    chk.check(not [f for f in os.listdir(sub) if f.startswith("OUT.h5")], "moving deep centre: left files behind")
+
+
+def mpmath_log10(text):
+    import mpmath
+    mpmath.mp.prec = 128
+    return mpmath.log10(mpmath.mpf(text))
+
+
 CASES = {
     "accuracy_1e14": lambda: accuracy_location("1e14"),
     "accuracy_5e113": lambda: accuracy_location("5e113"),
@@ -693,6 +788,7 @@ CASES = {
     "distance": distance,
     "bla": bla,
     "accuracy_long": accuracy_long,
+    "zoom": zoom,
 }
 
 if args.case not in CASES:

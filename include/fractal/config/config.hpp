@@ -54,6 +54,16 @@ struct Config {
   double c_im_increment = 0.0;      // workload 1 sweep: c_im(f) = c_im + inc * f / (frames - 1)
   std::optional<Bounds> end_view;   // pan/zoom: last frame's view (width interpolated geometrically)
   double end_center_re = 0, end_center_im = 0, end_view_width = 0;  // ... as given (end_view derives from them)
+  // A deep zoom (docs/ANIMATION.md "Deep zooms"): a view given by its centre whose pan/zoom needs
+  // perturbation at some frame. The centre stays fixed; the last frame's width is this text (from
+  // --end-view-width or --end-zoom, any exponent) and frame f's is deep::zoom_width_text. One
+  // reference orbit serves every perturbation frame. end_view then holds the end in double
+  // (approximate, or degenerate past 1e-308).
+  bool deep_zoom = false;
+  std::string end_view_width_text;             // as given or derived from --end-zoom; "" unless deep_zoom
+  std::string end_zoom_text;                   // --end-zoom as given, or ""
+  // --max-iter-growth with --end-*: max_iter(f) = round(max-iter + G x log10(w(0) / w(f))).
+  std::optional<double> end_max_iter_growth;
   // Keyframed path (--key, --interp*, --max-iter-growth; docs/ANIMATION.md). Empty: the sweep or
   // pan/zoom above. Exclusive with --c-im-increment and --end-*.
   KeyframePath path;

@@ -4,6 +4,8 @@
 // every rank from the Config; the orbits are then filled on rank 0 (computed, or read back on
 // resume) and broadcast to the others, and attach() links the frames to them.
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,7 +25,14 @@ struct DeepJob {
   std::uint8_t lanes = 1;              // DeepFrame::lanes of every frame (8: AVX-512, 4: AVX2)
   bool bla = true;                     // BLA tables (--no-bla: plain perturbation)
   double bla_eps = 0;                  // their epsilon (bla_epsilon of the sample grid)
-  std::vector<BlaTable> bla_tables;    // [orbits], once built (run/deep_setup.hpp)
+  std::vector<BlaTable> bla_tables;    // [orbits], once built (run/deep_setup.hpp); empty with per_frame_bla
+  // A deep zoom: a table depends on the frame's largest |dc| (Mandelbrot) and on whether its deltas
+  // are extended, so each frame gets its own, built on the rank that renders it (prepare_frames) from the shared orbit; the same
+  // operations everywhere, so the counts stay independent of ranks and threads.
+  bool per_frame_bla = false;
+  std::map<std::uint64_t, std::vector<std::unique_ptr<BlaTable>>> frame_tables;  // this rank's: frame -> [orbits]
+  double frame_bla_s = 0;                  // this rank's time building them
+  std::uint64_t frame_bla_builds = 0;
   std::vector<DeepFrame> frames;       // [frames]; meaningful where method[f] is not Double
   std::vector<Method> method;          // [frames], every frame
   // [frames]: the frame's view and Julia c as exact decimal text, as /frames stores them.
@@ -37,6 +46,11 @@ struct DeepJob {
   BlaTable build_bla_table(std::size_t k) const;
   bool bla_extended() const;
   RealExp bla_dc_max() const;
+  RealExp dc_max(std::size_t f) const;  // frame f's largest |dc| (0 for Julia and double frames)
+  // Before rendering rows of these frames: with per_frame_bla, builds their tables (keeping those
+  // already built, dropping the others) and links the frames to them; else nothing. Call on the
+  // rendering thread, outside parallel regions.
+  void prepare_frames(const std::vector<std::uint64_t>& frames);
   // The orbits are filled (and the tables built): links every perturbation frame to them and sets
   // plan[f].deep.
   void attach(std::vector<FrameParams>& plan);

@@ -40,6 +40,9 @@ struct RenderSettings {
   unsigned count_bytes = 2;
   int compression_level = 1;
   bool smooth = false, distance = false;  // also compute and encode /smooth, /distance (extras.hpp)
+  // If set: called with the item's frames (distinct, ascending) before any of its rows are rendered,
+  // on the calling thread (a deep zoom builds those frames' BLA tables: DeepJob::prepare_frames).
+  std::function<void(const std::vector<std::uint64_t>&)> prepare = {};
 };
 
 // progress, if given, is called by the calling thread (OpenMP's master: the thread that may make MPI

@@ -1,0 +1,21 @@
+#pragma once
+// Deep zooms into a fixed centre (docs/ANIMATION.md "Deep zooms"): the frames' widths as decimal
+// text, from the first and last frame's widths as given (any exponent: 4 down to 1e-1000 and beyond).
+#include <cstdint>
+#include <string>
+
+namespace fractal::deep {
+
+// Frame f of `frames`: w(f) = w0 (w1 / w0)^(f / (frames - 1)), a constant zoom speed. Frame 0 and
+// the last frame are w0 and w1 exactly as given; the others are computed in MPFR (correctly rounded
+// log and exp at 128 bits, so the same text on every rank and machine) and written with 20
+// significant digits. w0, w1: positive decimals MPFR reads.
+std::string zoom_width_text(const std::string& w0, const std::string& w1, std::uint64_t f, std::uint64_t frames);
+
+// log10(w0 / w1): the decades of zoom from w0 to w1 (negative when zooming out), in double.
+double zoom_decades(const std::string& w0, const std::string& w1);
+
+// Whether two decimals (check_decimal's syntax, any length) are the same number.
+bool decimal_equal(const std::string& a, const std::string& b);
+
+}  // namespace fractal::deep

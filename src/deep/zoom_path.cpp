@@ -1,0 +1,64 @@
+// Widths of a deep zoom's frames (zoom_path.hpp).
+#include "fractal/deep/zoom_path.hpp"
+
+#include <mpfr.h>
+
+#include <algorithm>
+
+namespace fractal::deep {
+
+namespace {
+
+// An MPFR number for the duration of a scope.
+struct Mp {
+  explicit Mp(mpfr_prec_t bits) { mpfr_init2(v, bits); }
+  ~Mp() { mpfr_clear(v); }
+  Mp(const Mp&) = delete;
+  Mp& operator=(const Mp&) = delete;
+  mpfr_t v;
+};
+
+constexpr mpfr_prec_t kBits = 128;
+
+}  // namespace
+
+std::string zoom_width_text(const std::string& w0, const std::string& w1, std::uint64_t f, std::uint64_t frames) {
+  if (f == 0 || frames < 2) return w0;
+  if (f + 1 >= frames) return w1;
+  Mp a(kBits), b(kBits), t(kBits);
+  mpfr_set_str(a.v, w0.c_str(), 10, MPFR_RNDN);
+  mpfr_set_str(b.v, w1.c_str(), 10, MPFR_RNDN);
+  mpfr_log(a.v, a.v, MPFR_RNDN);  // log w0
+  mpfr_log(b.v, b.v, MPFR_RNDN);  // log w1
+  mpfr_sub(b.v, b.v, a.v, MPFR_RNDN);  // log (w1 / w0)
+  mpfr_set_ui(t.v, static_cast<unsigned long>(f), MPFR_RNDN);
+  mpfr_div_ui(t.v, t.v, static_cast<unsigned long>(frames - 1), MPFR_RNDN);  // f / (frames - 1)
+  mpfr_mul(b.v, b.v, t.v, MPFR_RNDN);
+  mpfr_add(a.v, a.v, b.v, MPFR_RNDN);
+  mpfr_exp(a.v, a.v, MPFR_RNDN);
+  char* s = nullptr;
+  mpfr_asprintf(&s, "%.19Re", a.v);
+  std::string out = s ? s : w0;
+  mpfr_free_str(s);
+  return out;
+}
+
+double zoom_decades(const std::string& w0, const std::string& w1) {
+  Mp a(kBits), b(kBits);
+  mpfr_set_str(a.v, w0.c_str(), 10, MPFR_RNDN);
+  mpfr_set_str(b.v, w1.c_str(), 10, MPFR_RNDN);
+  mpfr_log10(a.v, a.v, MPFR_RNDN);
+  mpfr_log10(b.v, b.v, MPFR_RNDN);
+  mpfr_sub(a.v, a.v, b.v, MPFR_RNDN);
+  return mpfr_get_d(a.v, MPFR_RNDN);
+}
+
+bool decimal_equal(const std::string& a, const std::string& b) {
+  // 4 bits per character keep two different decimals of these lengths apart after rounding.
+  const mpfr_prec_t bits = static_cast<mpfr_prec_t>(4 * std::max(a.size(), b.size()) + 64);
+  Mp x(bits), y(bits);
+  if (mpfr_set_str(x.v, a.c_str(), 10, MPFR_RNDN) != 0 || mpfr_set_str(y.v, b.c_str(), 10, MPFR_RNDN) != 0) return a == b;
+  return mpfr_equal_p(x.v, y.v) != 0;
+}
+
+}  // namespace fractal::deep
