@@ -15,7 +15,10 @@ extern "C" {
 
 #include <unistd.h>
 
+#include <ImfThreading.h>
+
 #include "fractal/colour/colormap.hpp"
+#include "fractal/colour/exr.hpp"
 #include "fractal/colour/image.hpp"
 #include "fractal/colour/normalize.hpp"
 #include "fractal/colour/options.hpp"
@@ -84,10 +87,11 @@ std::vector<std::uint64_t> select_frames(const FrameRange& r, std::uint64_t fram
   return v;
 }
 
-std::string png_name(const std::string& dir, std::uint64_t f, std::uint64_t frames) {
+// DIR/frame_NNNNN.EXT (at least 5 digits, more when the file has more frames).
+std::string frame_name(const std::string& dir, std::uint64_t f, std::uint64_t frames, const char* ext = "png") {
   const int digits = std::max<int>(5, static_cast<int>(std::to_string(frames - 1).size()));
   char buf[64];
-  std::snprintf(buf, sizeof buf, "frame_%0*llu.png", digits, static_cast<unsigned long long>(f));
+  std::snprintf(buf, sizeof buf, "frame_%0*llu.%s", digits, static_cast<unsigned long long>(f), ext);
   return (fs::path(dir) / buf).string();
 }
 
@@ -128,11 +132,21 @@ int run(const ColourOptions& o) {
   if (!o.png.empty()) refuse_existing(o.png, o.overwrite);
   if (!o.video.empty()) refuse_existing(o.video, o.overwrite);
   if (!o.png_dir.empty()) {
-    for (std::uint64_t f : sel) refuse_existing(png_name(o.png_dir, f, in.frames), o.overwrite);
+    for (std::uint64_t f : sel) refuse_existing(frame_name(o.png_dir, f, in.frames), o.overwrite);
     std::error_code ec;
     fs::create_directories(o.png_dir, ec);
     if (ec) throw RuntimeError("cannot create --png-dir '" + o.png_dir + "': " + ec.message());
   }
+  const bool exr = !o.exr_dir.empty();
+  if (exr) {
+    for (std::uint64_t f : sel) refuse_existing(frame_name(o.exr_dir, f, in.frames, "exr"), o.overwrite);
+    std::error_code ec;
+    fs::create_directories(o.exr_dir, ec);
+    if (ec) throw RuntimeError("cannot create --exr '" + o.exr_dir + "': " + ec.message());
+    Imf::setGlobalThreadCount(static_cast<int>(std::min(16u, std::max(1u, std::thread::hardware_concurrency()))));
+  }
+  const bool pngs = !o.png.empty() || !o.png_dir.empty();
+  const bool colouring = pngs || !o.video.empty();
 
   const Colormap cmap = o.cmap_file.empty() ? Colormap::named(o.cmap) : Colormap::from_file(o.cmap_file);
   const RGB interior = parse_colour(o.interior, cmap.at(1.0), cmap.at(0.0));
@@ -141,7 +155,7 @@ int run(const ColourOptions& o) {
   std::vector<std::uint32_t> counts;  // [height, width] of the current frame
   std::vector<std::uint8_t> missing;  // [height]
   Progress progress(o.progress_interval, stdout);
-  if (o.norm.norm == Norm::Histogram) {  // one histogram over every selected frame: no flicker
+  if (colouring && o.norm.norm == Norm::Histogram) {  // one histogram over every selected frame: no flicker
     for (std::uint64_t f : sel) {
       reader.read_frame(f, counts, missing);
       norm.add(counts, in.max_iter[f]);
@@ -155,11 +169,11 @@ int run(const ColourOptions& o) {
     if (!o.fps_given) vs.fps = in.fps;
     video = std::make_unique<VideoEncoder>(o.video, in.width / block, in.height / block, vs);
   }
-  const bool pngs = !o.png.empty() || !o.png_dir.empty();
   const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
   OutputPipeline out(pngs ? workers : 0, video.get(), 2 * workers + 2);
+  std::uint64_t exr_done = 0;
   auto report = [&](bool final) {
-    const std::uint64_t done = out.frames_done();
+    const std::uint64_t done = colouring ? out.frames_done() : exr_done;
     char detail[64];
     std::snprintf(detail, sizeof detail, "frames %llu/%zu  %.1f frames/s", static_cast<unsigned long long>(done),
                   sel.size(), done / std::max(1e-9, progress.elapsed()));
@@ -169,21 +183,36 @@ int run(const ColourOptions& o) {
   for (std::uint64_t f : sel) {
     if (g_interrupted) throw RuntimeError("interrupted; no output was finished");
     reader.read_frame(f, counts, missing);
+    // /smooth and /distance, read once for whichever output uses them.
+    const bool colour_smooth = colouring && norm.uses_smooth(), colour_distance = colouring && o.boundary > 0;
+    if (colour_smooth || (exr && in.has_smooth)) reader.read_smooth(f, smooth, missing);
+    if (colour_distance || (exr && in.has_distance)) reader.read_distance(f, distance, missing);
+    if (exr) {
+      // The full stored grid: /distance in sample spacings (perturbation frames store it so, the
+      // others in complex-plane units).
+      const double scale = in.method[f] != 0 ? 1.0 : in.width / (in.xmax[f] - in.xmin[f]);
+      const ExrPlanes planes = exr_planes(counts, in.width, in.height, in.max_iter[f], missing,
+                                          in.has_smooth ? std::span<const float>(smooth) : std::span<const float>(),
+                                          in.has_distance ? std::span<const float>(distance) : std::span<const float>(),
+                                          scale);
+      write_exr(frame_name(o.exr_dir, f, in.frames, "exr"), in, f, planes, o.exr_compression);
+      ++exr_done;
+    }
+    if (!colouring) {
+      report(false);
+      continue;
+    }
     if (o.norm.norm == Norm::HistogramPerFrame) {
       norm.reset();
       norm.add(counts, in.max_iter[f]);
       norm.finalize();
     }
     auto frame = std::make_shared<ColouredFrame>();
-    frame->png_path = !o.png.empty() ? o.png : !o.png_dir.empty() ? png_name(o.png_dir, f, in.frames) : "";
+    frame->png_path = !o.png.empty() ? o.png : !o.png_dir.empty() ? frame_name(o.png_dir, f, in.frames) : "";
     frame->png16 = o.png16;
     ExtraColouring extra;
-    if (norm.uses_smooth()) {
-      reader.read_smooth(f, smooth, missing);
-      extra.smooth = smooth;
-    }
-    if (o.boundary > 0) {
-      reader.read_distance(f, distance, missing);
+    if (colour_smooth) extra.smooth = smooth;
+    if (colour_distance) {
       extra.distance = distance;
       // W sample spacings: /distance is in sample spacings in perturbation frames, in complex-plane
       // units in the others.

@@ -16,6 +16,8 @@ PACKAGES=(
   libboost-program-options-dev
   # fractal-colour: PNG and the FFmpeg libraries (ffprobe for tests)
   libpng-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
+  # fractal-colour --exr: OpenEXR 3 (exrheader from openexr for tests)
+  libopenexr-dev openexr
   # deep zoom: arbitrary-precision reference orbits (MPFR, with GMP)
   libmpfr-dev libgmp-dev
   # tests

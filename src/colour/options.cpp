@@ -89,6 +89,9 @@ ColourOptions parse_colour_options(int argc, const char* const* argv) {
       ("png", s()->value_name("OUT.png"), "write the one selected frame as a PNG")
       ("png-dir", s()->value_name("DIR"), "write every selected frame as DIR/frame_NNNNN.png (created if missing)")
       ("video", s()->value_name("OUT.mp4"), "encode the selected frames as a video (.mp4 for h264/h265, .webm for vp9)")
+      ("exr", s()->value_name("DIR"), "write every selected frame's raw data as DIR/frame_NNNNN.exr (OpenEXR, Kalles Fraktaler's channels: "
+                                       "N = count + 1024 or 0xFFFFFFFF, NF from /smooth, DEX/DEY from /distance; the full stored sample grid, never downscaled)")
+      ("exr-compression", s()->value_name("NAME"), "--exr compression: zip (default), zips, piz or none")
       ("overwrite", "replace existing outputs (default: refuse)")
       ("frames", s()->value_name("A:B[:STEP]"), "frames A, A+STEP, ... before B (default: all); N alone selects frame N")
       ("allow-partial", "colour an incomplete file; missing chunks are shown in flat grey")
@@ -133,8 +136,9 @@ ColourOptions parse_colour_options(int argc, const char* const* argv) {
   }
   if (vm.count("help")) {
     std::ostringstream os;
-    os << "Usage: fractal-colour IN.h5 [--png OUT.png | --png-dir DIR] [--video OUT.mp4] [options]\n"
-       << "Colours the counts stored by fractal-render (never recomputes) into PNG images and video.\n"
+    os << "Usage: fractal-colour IN.h5 [--png OUT.png | --png-dir DIR] [--video OUT.mp4] [--exr DIR] [options]\n"
+       << "Colours the counts stored by fractal-render (never recomputes) into PNG images and video;\n"
+       << "--exr exports the raw counts (and /smooth, /distance) as OpenEXR files for other colouring tools.\n"
        << all << "\nExit status: 0 success, 1 runtime failure (bad or unreadable file, write error), 2 usage error.\n";
     o.help = true;
     o.help_text = os.str();
@@ -146,7 +150,8 @@ ColourOptions parse_colour_options(int argc, const char* const* argv) {
   o.png = str("png");
   o.png_dir = str("png-dir");
   o.video = str("video");
-  for (const char* n : {"png", "png-dir", "video"})
+  o.exr_dir = str("exr");
+  for (const char* n : {"png", "png-dir", "video", "exr"})
     if (vm.count(n) && str(n).empty()) throw UsageError(std::string("--") + n + " needs a path, got ''");
   o.info = vm.count("info") > 0;
   o.overwrite = vm.count("overwrite") > 0;
@@ -183,8 +188,12 @@ ColourOptions parse_colour_options(int argc, const char* const* argv) {
     o.fps_given = true;
   }
   if (vm.count("threads")) v.threads = static_cast<int>(parse_uint("threads", str("threads"), 0, 256));
-  if (!o.info && o.png.empty() && o.png_dir.empty() && o.video.empty())
-    throw UsageError("nothing to do: give --png, --png-dir, --video or --info");
+  if (vm.count("exr-compression")) {
+    if (!vm.count("exr")) throw UsageError("--exr-compression applies only with --exr");
+    o.exr_compression = exr_compression_from_name(str("exr-compression"));
+  }
+  if (!o.info && o.png.empty() && o.png_dir.empty() && o.video.empty() && o.exr_dir.empty())
+    throw UsageError("nothing to do: give --png, --png-dir, --video, --exr or --info");
   if (!o.png.empty() && !o.png_dir.empty()) throw UsageError("give --png (one frame) or --png-dir (many), not both");
   return o;
 }

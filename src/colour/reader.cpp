@@ -83,6 +83,35 @@ class Checker {
     return v;
   }
 
+  // A [n] dataset of variable-length strings (the deep jobs' exact view texts), each at most
+  // kMaxAttrBytes.
+  std::vector<std::string> read_strings_1d(hid_t g, const char* name, std::uint64_t n) const {
+    H5Handle d = open_dataset(g, name);
+    const auto dm = dims(d.get(), name);
+    if (dm.size() != 1 || dm[0] != n) fail(std::string(name) + " has the wrong shape (expected [" + std::to_string(n) + "])");
+    H5Handle t(H5Dget_type(d.get()), H5Tclose);
+    if (!t || H5Tget_class(t.get()) != H5T_STRING || H5Tis_variable_str(t.get()) <= 0)
+      fail(std::string(name) + " is not a dataset of variable-length strings");
+    H5Handle mt(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mt.get(), H5T_VARIABLE);
+    H5Tset_cset(mt.get(), H5Tget_cset(t.get()));
+    std::vector<char*> p(n, nullptr);
+    if (H5Dread(d.get(), mt.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()) < 0)
+      fail(std::string("cannot read ") + name + " (truncated or damaged file?)");
+    std::vector<std::string> v(n);
+    bool absurd = false;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if (!p[i]) continue;
+      const std::size_t cap = malloc_usable_size(p[i]);
+      if (cap > kMaxAttrBytes + 64) absurd = true;
+      else v[i].assign(p[i], strnlen(p[i], cap));
+    }
+    H5Handle sp(H5Dget_space(d.get()), H5Sclose);
+    H5Dvlen_reclaim(mt.get(), sp.get(), H5P_DEFAULT, p.data());
+    if (absurd) fail(std::string(name) + " holds a string of absurd size");
+    return v;
+  }
+
   std::string attr_string(hid_t obj, const char* name, bool required = true) const {
     if (H5Aexists(obj, name) <= 0) {
       if (required) fail(std::string("no attribute ") + name + " (not a fractal-render file?)");
@@ -383,6 +412,10 @@ void CountsReader::open(const std::string& path) {
   in.fractal = ck.attr_string(c, "fractal");
   in.escape_radius = ck.attr_number<double>(c, "escape_radius", H5T_NATIVE_DOUBLE);
   in.fps = ck.attr_number<double>(c, "fps", H5T_NATIVE_DOUBLE);
+  if (H5Aexists(c, "z0_re") > 0 && H5Aexists(c, "z0_im") > 0) {
+    in.z0_re = ck.attr_number<double>(c, "z0_re", H5T_NATIVE_DOUBLE);
+    in.z0_im = ck.attr_number<double>(c, "z0_im", H5T_NATIVE_DOUBLE);
+  }
   if (!(in.fps > 0 && in.fps <= 1000)) in.fps = 30;  // only a default for videos; --fps overrides
   in.output_width = in.width;
   in.output_height = in.height;
@@ -418,6 +451,13 @@ void CountsReader::open(const std::string& path) {
                                        : std::vector<double>(n, 0.0);
   in.method = in.format_version >= 3 ? ck.read_1d<std::uint8_t>(g.get(), "method", H5T_NATIVE_UINT8, n, H5T_INTEGER)
                                      : std::vector<std::uint8_t>(n, 0);
+  if (in.format_version >= 3 && H5Lexists(g.get(), "center_re", H5P_DEFAULT) > 0) {
+    in.center_re = ck.read_strings_1d(g.get(), "center_re", n);
+    in.center_im = ck.read_strings_1d(g.get(), "center_im", n);
+    in.view_width = ck.read_strings_1d(g.get(), "view_width", n);
+    in.julia_c_re = ck.read_strings_1d(g.get(), "julia_c_re", n);
+    in.julia_c_im = ck.read_strings_1d(g.get(), "julia_c_im", n);
+  }
   beat();
   for (std::uint64_t i = 0; i < n; ++i) {
     if (in.method[i] > 2)

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fractal/colour/colormap.hpp"
+#include "fractal/colour/exr.hpp"
 #include "fractal/colour/normalize.hpp"
 #include "fractal/colour/video.hpp"
 
@@ -20,6 +21,8 @@ struct FrameRange {
 struct ColourOptions {
   std::string input;
   std::string png, png_dir, video;  // empty = not requested
+  std::string exr_dir;               // --exr DIR: raw channels as OpenEXR (empty = not requested)
+  ExrCompression exr_compression = ExrCompression::Zip;
   FrameRange frames;
   std::string cmap = "viridis";
   std::string cmap_file;

@@ -3,6 +3,7 @@
 // Everything is validated before anything big is allocated: a file from elsewhere, a truncated
 // or partial file, wrong shapes or types give one RuntimeError line naming the file.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct FileInfo {
   std::uint32_t width = 0, height = 0, strip_rows = 0, strips_per_frame = 0;
   unsigned count_bytes = 0;
   double escape_radius = 0, fps = 0;
+  double z0_re = std::numeric_limits<double>::quiet_NaN();  // /counts attributes z0_re, z0_im
+  double z0_im = std::numeric_limits<double>::quiet_NaN();  // (NaN for Julia, or when absent)
   std::vector<double> xmin, xmax, ymin, ymax, c_re, c_im;  // [frames]
   std::vector<std::uint32_t> max_iter;                     // [frames]
   // format_version 2 (version 1 files: multibrot, power 2, supersample 1, no rotation, and the
@@ -32,6 +35,9 @@ struct FileInfo {
   // perturbation; zeros before). /distance is in complex-plane units where it is 0, in the
   // frame's sample spacings otherwise.
   std::vector<std::uint8_t> method;                   // [frames]
+  // Deep jobs only (empty otherwise): the exact decimal texts of each frame's centre, view width
+  // and Julia's c (/frames/center_re, ...; the c texts are empty strings for Mandelbrot).
+  std::vector<std::string> center_re, center_im, view_width, julia_c_re, julia_c_im;  // [frames]
   std::vector<std::uint8_t> chunk_done;                    // [frames * strips_per_frame]
   std::uint64_t chunks_done() const;
 };
