@@ -140,6 +140,7 @@ po::options_description make_options() {
       ("end-center-im", s()->value_name("Y"), "pan/zoom: centre of the last frame's view, imaginary part")
       ("end-view-width", s()->value_name("W"), "pan/zoom: width of the last frame's view, interpolated geometrically; any decimal for a view given by its centre (deep zoom into the fixed centre: 1e-1000)")
       ("end-zoom", s()->value_name("Z"), "instead of --end-view-width: the last frame's Kalles Fraktaler zoom (view height 4 / Z; a view given by its centre)")
+      ("zoom-sequence", s()->value_name("R"), "exponential map: render the zoom (--end-view-width/--end-zoom) as keyframes each R times narrower than the one before (R > 1, e.g. 2; --supersample is the oversize), for fractal-colour to compose the video from; --duration is then the video's")
       ("key", po::value<std::vector<std::string>>()->value_name("\"ITEMS\""),
        "keyframe, repeatable: \"frame=N|time=S [center=RE,IM] [width=W] [rotation=DEG] [c=RE,IM|c-polar=R,DEG] [max-iter=N]\"; "
        "frames = last key frame + 1 unless --frames/--duration; keys given here replace the config file's (docs/ANIMATION.md)")
@@ -238,7 +239,7 @@ void parse_keyframes(Config& c, const po::variables_map& cli, const po::variable
         throw UsageError(std::string(e.what()) + (v->source.empty() ? "" : " (in " + v->source + ")"));
       }
       // The budget is monotone in the width: its extremes are at the two ends.
-      const double decades = c.deep_zoom ? deep::zoom_decades(c.view_width_text, c.end_view_width_text)
+      const double decades = c.deep_zoom ? deep::frame_decades(c, c.frames - 1)
                                          : std::log10((c.view.xmax - c.view.xmin) / c.end_view_width);
       c.max_iter_peak = std::max(c.max_iter, round_max_iter(c.max_iter + *c.end_max_iter_growth * decades));
     }
@@ -398,6 +399,10 @@ std::string Config::resolved_text() const {
   if (deep_zoom) {  // the centre stays; the end width as text
     if (!end_zoom_text.empty()) os << "end-zoom = " << end_zoom_text << "\n";
     else os << "end-view-width = " << end_view_width_text << "\n";
+  }
+  if (zoom_sequence) {
+    os << "zoom-sequence = " << fmt(zoom_sequence) << "\n";
+    if (sequence_duration) os << "duration = " << fmt(sequence_duration) << "\n";
   }
   if (end_max_iter_growth) os << "max-iter-growth = " << fmt(*end_max_iter_growth) << "\n";
   if (end_view) {
@@ -715,9 +720,23 @@ ParseResult parse_config(int argc, const char* const* argv) {
 
   // Animation.
   if (auto f = num("fps", 0.0, 1000.0, true)) c.fps = *f;
-  const bool frames_given = L.has("frames") || L.has("duration");
+  // --zoom-sequence R (docs/ANIMATION.md "Exponential map"): the frames are keyframes, each R times
+  // narrower than the one before; --duration is then the composed video's.
+  if (auto r = num("zoom-sequence", 1.0, 1e6, true)) {
+    c.zoom_sequence = *r;
+    if (L.has("frames"))
+      throw UsageError("--frames and --zoom-sequence cannot be combined: a zoom sequence has one keyframe per factor " + fmt(*r) +
+                       " of zoom (give the video's length to --duration or to fractal-colour)");
+    if (!centre_view)
+      throw UsageError("--zoom-sequence needs a view given by its centre (--center-re --center-im with --view-width or --zoom, or --location)");
+    if (!L.has("end-view-width") && !L.has("end-zoom"))
+      throw UsageError("--zoom-sequence " + fmt(*r) + " needs the zoom's end: --end-view-width or --end-zoom");
+  }
+  const bool frames_given = !c.zoom_sequence && (L.has("frames") || L.has("duration"));
   if (auto n = integer("frames", 1, 1000000)) c.frames = *n;
-  if (auto d = num("duration", 0.0, 1e7, true)) {
+  if (c.zoom_sequence) {
+    if (auto d = num("duration", 0.0, 1e7, true)) c.sequence_duration = *d;
+  } else if (auto d = num("duration", 0.0, 1e7, true)) {
     const double n = std::round(*d * c.fps);
     if (!(n >= 1 && n <= 1e6))
       throw UsageError("--duration " + fmt(*d) + " at " + fmt(c.fps) + " fps gives " + fmt(n) +
@@ -764,12 +783,25 @@ ParseResult parse_config(int argc, const char* const* argv) {
                          std::to_string(kMaxDecimalExponent - 10) + ")");
       ew = deep::width_from_zoom(z, c.width, c.height);
     }
+    std::string finest = ew;  // the last frame's width
+    if (c.zoom_sequence) {
+      const double decades = deep::zoom_decades(c.view_width_text, ew);
+      const double k = std::ceil(decades / std::log10(c.zoom_sequence) - 1e-9);
+      if (!(decades > 0))
+        throw UsageError("--zoom-sequence zooms in: the end width " + quote_text(ew, 40) + " must be narrower than the start " +
+                         quote_text(c.view_width_text, 40));
+      if (!(k + 1 <= 1e6))
+        throw UsageError("--zoom-sequence " + fmt(c.zoom_sequence) + " needs " + fmt(k + 1) + " keyframes for " + fmt(decades) +
+                         " decades of zoom; at most 1000000");
+      c.frames = static_cast<std::uint64_t>(std::max(1.0, k)) + 1;
+      finest = deep::sequence_width_text(c.view_width_text, c.zoom_sequence, c.frames - 1);
+    }
     deep::RealExp end_dx;
-    if (!deep::pixel_spacing(ew, "", c.sample_width(), c.sample_height(), end_dx))
+    if (!deep::pixel_spacing(finest, "", c.sample_width(), c.sample_height(), end_dx))
       throw UsageError("--end-view-width " + quote_text(ew, 60) + " is not a positive number");
     deep_end = c.precision == Precision::Perturbation ||
                (c.precision == Precision::Auto && end_dx.e < c.log2_magnitude - 36);
-    if (c.perturbation() || deep_end) {
+    if (c.perturbation() || deep_end || c.zoom_sequence) {
       // Perturbation at some frame: a zoom into the fixed centre on one reference orbit.
       if (L.has("end-center-re")) {
         const std::string re = text_opt("end-center-re"), im = text_opt("end-center-im");
@@ -780,8 +812,10 @@ ParseResult parse_config(int argc, const char* const* argv) {
       }
       c.deep_zoom = true;
       c.end_view_width_text = ew;
-      if (!c.perturbation() || end_dx.e < c.pixel_spacing.e) c.pixel_spacing = end_dx;  // the finest frame's
-      c.method = c.pixel_spacing.e >= deep::kDoubleDeltaLog2 ? deep::Method::PerturbDouble : deep::Method::PerturbExp;
+      if (c.perturbation() || deep_end) {
+        if (!c.perturbation() || end_dx.e < c.pixel_spacing.e) c.pixel_spacing = end_dx;  // the finest frame's
+        c.method = c.pixel_spacing.e >= deep::kDoubleDeltaLog2 ? deep::Method::PerturbDouble : deep::Method::PerturbExp;
+      }
     }
   }
   if (any_end && !c.deep_zoom) {

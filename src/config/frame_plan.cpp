@@ -65,20 +65,18 @@ std::vector<FrameParams> plan_deep_zoom(const Config& cfg) {
   std::vector<FrameParams> frames(cfg.frames);  // [frames]
   const Bounds& v0 = cfg.view;
   const double cx = 0.5 * (v0.xmin + v0.xmax), cy = 0.5 * (v0.ymin + v0.ymax);
-  const double decades = deep::zoom_decades(cfg.view_width_text, cfg.end_view_width_text);
-  const double n1 = cfg.frames > 1 ? static_cast<double>(cfg.frames - 1) : 1.0;
   for (std::uint64_t f = 0; f < cfg.frames; ++f) {
     FrameParams& p = frames[f];
     fill_common(cfg, p);
     if (f == 0) {
       p.xmin = v0.xmin; p.xmax = v0.xmax; p.ymin = v0.ymin; p.ymax = v0.ymax;
     } else {
-      const double w = std::strtod(deep::zoom_width_text(cfg.view_width_text, cfg.end_view_width_text, f, cfg.frames).c_str(), nullptr);
+      const double w = std::strtod(deep::frame_width_text(cfg, f).c_str(), nullptr);
       const double h = w * static_cast<double>(cfg.height) / static_cast<double>(cfg.width);
       p.xmin = cx - w / 2; p.xmax = cx + w / 2; p.ymin = cy - h / 2; p.ymax = cy + h / 2;
     }
     if (cfg.end_max_iter_growth)
-      p.max_iter = round_max_iter(cfg.max_iter + *cfg.end_max_iter_growth * (decades * (static_cast<double>(f) / n1)));
+      p.max_iter = round_max_iter(cfg.max_iter + *cfg.end_max_iter_growth * deep::frame_decades(cfg, f));
   }
   return frames;
 }

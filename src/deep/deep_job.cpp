@@ -87,7 +87,7 @@ DeepJob plan_deep(const Config& cfg, const std::vector<FrameParams>& plan) {
     perturbation_frames = 0;
     budget = 0;
     for (std::size_t k = 0; k < n; ++k) {
-      job.view_width[k] = zoom_width_text(cfg.view_width_text, cfg.end_view_width_text, k, n);
+      job.view_width[k] = frame_width_text(cfg, k);
       RealExp dx;
       pixel_spacing(job.view_width[k], "", f.width, f.height, dx);
       const bool pert = cfg.precision == Precision::Perturbation ||

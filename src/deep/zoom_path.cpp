@@ -4,6 +4,9 @@
 #include <mpfr.h>
 
 #include <algorithm>
+#include <cmath>
+
+#include "fractal/config/config.hpp"
 
 namespace fractal::deep {
 
@@ -41,6 +44,31 @@ std::string zoom_width_text(const std::string& w0, const std::string& w1, std::u
   std::string out = s ? s : w0;
   mpfr_free_str(s);
   return out;
+}
+
+std::string sequence_width_text(const std::string& w0, double ratio, std::uint64_t f) {
+  if (f == 0) return w0;
+  Mp a(kBits), r(kBits);
+  mpfr_set_str(a.v, w0.c_str(), 10, MPFR_RNDN);
+  mpfr_set_d(r.v, ratio, MPFR_RNDN);
+  mpfr_pow_ui(r.v, r.v, static_cast<unsigned long>(f), MPFR_RNDN);
+  mpfr_div(a.v, a.v, r.v, MPFR_RNDN);
+  char* s = nullptr;
+  mpfr_asprintf(&s, "%.19Re", a.v);
+  std::string out = s ? s : w0;
+  mpfr_free_str(s);
+  return out;
+}
+
+std::string frame_width_text(const Config& cfg, std::uint64_t f) {
+  if (cfg.zoom_sequence) return sequence_width_text(cfg.view_width_text, cfg.zoom_sequence, f);
+  return zoom_width_text(cfg.view_width_text, cfg.end_view_width_text, f, cfg.frames);
+}
+
+double frame_decades(const Config& cfg, std::uint64_t f) {
+  if (cfg.zoom_sequence) return static_cast<double>(f) * std::log10(cfg.zoom_sequence);
+  const double n1 = cfg.frames > 1 ? static_cast<double>(cfg.frames - 1) : 1.0;
+  return zoom_decades(cfg.view_width_text, cfg.end_view_width_text) * (static_cast<double>(f) / n1);
 }
 
 double zoom_decades(const std::string& w0, const std::string& w1) {

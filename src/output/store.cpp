@@ -188,6 +188,12 @@ OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames
     attr_scalar<double>(c, "z0_im", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg.fractal == Fractal::Mandelbrot ? cfg.z0_im : NAN);
     attr_scalar<std::uint32_t>(c, "strip_rows", H5T_STD_U32LE, H5T_NATIVE_UINT32, layout.strip_rows);
     if (cfg.perturbation()) attr_string(c, "deep", deep_identity(cfg));
+    if (cfg.zoom_sequence) {  // exponential map (docs/FORMAT.md "Zoom sequences"): fractal-colour composes from these
+      attr_scalar<double>(c, "zoom_sequence_ratio", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg.zoom_sequence);
+      attr_scalar<std::uint64_t>(c, "zoom_sequence_keyframes", H5T_STD_U64LE, H5T_NATIVE_UINT64, cfg.frames);
+      attr_scalar<std::uint32_t>(c, "zoom_sequence_oversize", H5T_STD_U32LE, H5T_NATIVE_UINT32, cfg.supersample);
+      attr_scalar<double>(c, "zoom_sequence_duration", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg.sequence_duration);
+    }
 
     // /smooth and /distance: float32 on the same grid and chunks, the same filters.
     auto float_plane = [&](const char* name) {

@@ -62,6 +62,10 @@ struct Config {
   bool deep_zoom = false;
   std::string end_view_width_text;             // as given or derived from --end-zoom; "" unless deep_zoom
   std::string end_zoom_text;                   // --end-zoom as given, or ""
+  // --zoom-sequence R (exponential map, docs/ANIMATION.md): a deep_zoom whose frames are keyframes,
+  // frame f of width w(0) / R^f, as many as reach the end width (the last may be narrower); 0: off.
+  double zoom_sequence = 0;
+  double sequence_duration = 0;                // --duration with --zoom-sequence: the composed video's (0: not given)
   // --max-iter-growth with --end-*: max_iter(f) = round(max-iter + G x log10(w(0) / w(f))).
   std::optional<double> end_max_iter_growth;
   // Keyframed path (--key, --interp*, --max-iter-growth; docs/ANIMATION.md). Empty: the sweep or

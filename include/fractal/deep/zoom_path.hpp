@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <string>
 
+namespace fractal {
+struct Config;
+}
+
 namespace fractal::deep {
 
 // Frame f of `frames`: w(f) = w0 (w1 / w0)^(f / (frames - 1)), a constant zoom speed. Frame 0 and
@@ -11,6 +15,14 @@ namespace fractal::deep {
 // log and exp at 128 bits, so the same text on every rank and machine) and written with 20
 // significant digits. w0, w1: positive decimals MPFR reads.
 std::string zoom_width_text(const std::string& w0, const std::string& w1, std::uint64_t f, std::uint64_t frames);
+
+// A zoom sequence's frame f (--zoom-sequence R): w0 / R^f, MPFR, 20 significant digits (w0 at f = 0).
+std::string sequence_width_text(const std::string& w0, double ratio, std::uint64_t f);
+
+// Frame f's width of a deep zoom (cfg.deep_zoom): sequence_width_text or zoom_width_text; and the
+// decades of zoom from frame 0 to it (f log10 R, or f / (frames - 1) zoom_decades(w0, w1)).
+std::string frame_width_text(const Config& cfg, std::uint64_t f);
+double frame_decades(const Config& cfg, std::uint64_t f);
 
 // log10(w0 / w1): the decades of zoom from w0 to w1 (negative when zooming out), in double.
 double zoom_decades(const std::string& w0, const std::string& w1);
