@@ -95,6 +95,18 @@ std::string frame_name(const std::string& dir, std::uint64_t f, std::uint64_t fr
   return (fs::path(dir) / buf).string();
 }
 
+// The default --norm's rule: a file with /smooth whose frames are a deep zoom (any perturbation
+// frame, or several frames whose view widths differ) gets smooth-histogram, one CDF of the smooth
+// values over the whole video (no bands, no flicker while the counts grow with depth).
+bool is_zoom(const FileInfo& in) {
+  for (std::uint8_t m : in.method)
+    if (m != 0) return true;
+  if (in.frames < 2) return false;
+  for (std::uint64_t f = 1; f < in.frames; ++f)
+    if (in.xmax[f] - in.xmin[f] != in.xmax[0] - in.xmin[0]) return true;
+  return false;
+}
+
 void refuse_existing(const std::string& path, bool overwrite) {
   std::error_code ec;
   if (fs::exists(path, ec) && !overwrite) throw UsageError("output '" + path + "' exists; pass --overwrite to replace it");
@@ -107,10 +119,13 @@ int run(const ColourOptions& o) {
     print_info(in);
     return kExitOk;
   }
+  NormSettings ns = o.norm;
+  const bool auto_norm = !o.norm_given && in.has_smooth && is_zoom(in);
+  if (auto_norm) ns.norm = Norm::SmoothHistogram;
   // Data the chosen colouring needs must be in the file: a usage error (render with the option).
-  Normalizer norm(o.norm);
+  Normalizer norm(ns);
   if (norm.uses_smooth() && !in.has_smooth)
-    throw UsageError(std::string("--norm ") + norm_name(o.norm.norm) + " needs /smooth in '" + o.input + "'; render with --smooth");
+    throw UsageError(std::string("--norm ") + norm_name(ns.norm) + " needs /smooth in '" + o.input + "'; render with --smooth");
   if (o.boundary > 0 && !in.has_distance)
     throw UsageError("--boundary needs /distance in '" + o.input + "'; render with --distance");
   // A supersampled file is averaged back to its output size unless --downscale says otherwise.
@@ -155,10 +170,26 @@ int run(const ColourOptions& o) {
   std::vector<std::uint32_t> counts;  // [height, width] of the current frame
   std::vector<std::uint8_t> missing;  // [height]
   Progress progress(o.progress_interval, stdout);
-  if (colouring && o.norm.norm == Norm::Histogram) {  // one histogram over every selected frame: no flicker
+  if (colouring && ns.norm == Norm::Histogram) {  // one histogram over every selected frame: no flicker
     for (std::uint64_t f : sel) {
       reader.read_frame(f, counts, missing);
       norm.add(counts, in.max_iter[f]);
+    }
+    norm.finalize();
+  }
+  if (colouring && norm.needs_smooth_histogram()) {  // first pass: one histogram of the smooth values of every selected frame
+    if (auto_norm)
+      std::printf("fractal-colour: --norm smooth-histogram (the default for a zoom with /smooth; --norm linear for count/max_iter)\n");
+    std::uint32_t top = 1;
+    for (std::uint64_t f : sel) top = std::max(top, in.max_iter[f]);
+    norm.set_smooth_top(top);
+    for (std::uint64_t f : sel) {
+      reader.read_frame(f, counts, missing);
+      reader.read_smooth(f, smooth, missing);
+      for (std::size_t y = 0; y < missing.size(); ++y)  // rows not on disk: not in the histogram
+        if (missing[y])
+          std::fill_n(counts.begin() + static_cast<std::ptrdiff_t>(y * in.width), in.width, in.max_iter[f]);
+      norm.add_smooth(counts, smooth, in.max_iter[f]);
     }
     norm.finalize();
   }
@@ -202,7 +233,7 @@ int run(const ColourOptions& o) {
       report(false);
       continue;
     }
-    if (o.norm.norm == Norm::HistogramPerFrame) {
+    if (ns.norm == Norm::HistogramPerFrame) {
       norm.reset();
       norm.add(counts, in.max_iter[f]);
       norm.finalize();

@@ -3,3 +3,6 @@
 # independent Python implementation of docs/ANIMATION.md; the example configs
 # (configs/anim-*.cfg) render as --preview and their stored plans match the same model.
 fractal_e2e_test(anim_stored_plan anim/stored_plan.py 180)
+# --preview shows the real picture (issue 15): the seahorse zoom in 12 frames, full 160x90 and
+# --preview-size 80; per frame the same max_iter, interior fraction and mean log count, no flat frames.
+fractal_e2e_test(anim_preview_picture anim/preview_picture.py 120)

@@ -24,3 +24,4 @@ fractal_colour_cli_test(info          info.py          60)  # --info
 fractal_colour_cli_test(bad_files     bad_files.py     90)  # damaged/foreign files: exit 1, one line
 fractal_colour_cli_test(usage         usage.py         60)  # usage errors: exit 2, one line
 fractal_colour_cli_test(exr           exr.py           60)  # --exr: KF channels N/NF/DEX/DEY vs the HDF5 data (exrheader + a Python reader)
+fractal_colour_cli_test(smooth_histogram smooth_histogram.py 90)  # --norm smooth-histogram: one CDF of /smooth over a zoom; the default for zooms

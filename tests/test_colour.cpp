@@ -243,7 +243,7 @@ TEST(Normalize, Names) {
     norm_from_name("sqrt");
     ADD_FAILURE();
   } catch (const UsageError& e) {
-    EXPECT_STREQ(e.what(), "--norm must be linear, log, histogram, histogram-per-frame, cycle, smooth, smooth-log or smooth-cycle, got 'sqrt'");
+    EXPECT_STREQ(e.what(), "--norm must be linear, log, histogram, histogram-per-frame, cycle, smooth, smooth-log, smooth-cycle or smooth-histogram, got 'sqrt'");
   }
 }
 
@@ -516,4 +516,171 @@ TEST(SmoothNorm, ColourFrameUsesSmoothAndBoundary) {
   EXPECT_EQ(img.rgb[4], 0.0f);
   EXPECT_EQ(img.rgb[6], interior.r);  // interior keeps its colour although its distance is 0
   EXPECT_EQ(img.rgb[9], cm.at(0.35).r);
+}
+
+// ---- smooth-histogram (issue 15): one CDF of the smooth values over every frame ----------------
+
+namespace {
+// A frame of n exterior pixels whose smooth values run evenly over [lo, hi] (counts = floor(s)),
+// plus `interior` pixels at max_iter.
+struct SmoothFrame {
+  std::vector<std::uint32_t> counts;
+  std::vector<float> smooth;
+};
+SmoothFrame smooth_frame(double lo, double hi, int n, std::uint32_t max_iter, int interior = 0) {
+  SmoothFrame f;
+  for (int i = 0; i < n; ++i) {
+    const double s = lo + (hi - lo) * (n == 1 ? 0.0 : static_cast<double>(i) / (n - 1));
+    f.smooth.push_back(static_cast<float>(s));
+    f.counts.push_back(static_cast<std::uint32_t>(std::floor(std::max(0.0, s))));
+  }
+  for (int i = 0; i < interior; ++i) {
+    f.smooth.push_back(static_cast<float>(max_iter));
+    f.counts.push_back(max_iter);
+  }
+  return f;
+}
+Normalizer smooth_histogram() {
+  NormSettings s;
+  s.norm = Norm::SmoothHistogram;
+  return Normalizer(s);
+}
+}  // namespace
+
+TEST(SmoothHistogram, NameAndKind) {
+  EXPECT_EQ(norm_from_name("smooth-histogram"), Norm::SmoothHistogram);
+  EXPECT_STREQ(norm_name(Norm::SmoothHistogram), "smooth-histogram");
+  const Normalizer n = smooth_histogram();
+  EXPECT_TRUE(n.uses_smooth());
+  EXPECT_TRUE(n.needs_smooth_histogram());
+  EXPECT_FALSE(n.needs_histogram());
+  EXPECT_EQ(n.value_smooth(5.0, 100, 0), 0.0);  // nothing added: 0, not NaN
+}
+
+// The mapping is the empirical CDF of the smooth values: monotone, continuous (no bands: a small
+// step in s gives a small step in colour), 0 below every value and 1 above.
+TEST(SmoothHistogram, CdfIsMonotoneContinuousAndEqualising) {
+  Normalizer n = smooth_histogram();
+  n.set_smooth_top(1000);
+  // Skewed data: most pixels at low s, a tail up to 900.
+  const SmoothFrame a = smooth_frame(2.0, 40.0, 3000, 1000), b = smooth_frame(40.0, 900.0, 1000, 1000);
+  n.add_smooth(a.counts, a.smooth, 1000);
+  n.add_smooth(b.counts, b.smooth, 1000);
+  n.finalize();
+  double prev = -1, max_step = 0;
+  for (double s = 0; s <= 1000; s += 0.01) {
+    const double v = n.value_smooth(s, 1000, 0);
+    ASSERT_GE(v, prev) << "not monotone at s = " << s;
+    ASSERT_GE(v, 0.0);
+    ASSERT_LE(v, 1.0);
+    if (prev >= 0) max_step = std::max(max_step, v - prev);
+    prev = v;
+  }
+  EXPECT_LT(max_step, 1e-3);  // continuous: no jump of a band anywhere
+  EXPECT_EQ(n.value_smooth(1.0, 1000, 0), 0.0);
+  EXPECT_EQ(n.value_smooth(950.0, 1000, 0), 1.0);
+  // Equalised: the value is the fraction of pixels below (3/4 of them lie under s = 40).
+  EXPECT_NEAR(n.value_smooth(40.0, 1000, 0), 0.75, 2e-3);
+  EXPECT_NEAR(n.value_smooth(21.0, 1000, 0), 0.375, 2e-3);
+  EXPECT_NEAR(n.value_smooth(470.0, 1000, 0), 0.875, 2e-3);
+  // Not a linear or log map of s/max_iter.
+  EXPECT_GT(n.value_smooth(40.0, 1000, 0), 0.5);
+}
+
+// One CDF for the whole video: the value depends on s alone, not on the frame or its max_iter,
+// and every frame added moves it (a per-frame histogram would colour frame 0 differently).
+TEST(SmoothHistogram, GlobalAcrossFramesWithDifferentMaxIter) {
+  Normalizer all = smooth_histogram(), first = smooth_histogram();
+  all.set_smooth_top(5000);
+  first.set_smooth_top(5000);
+  const SmoothFrame f0 = smooth_frame(1.0, 90.0, 500, 100, 50), f1 = smooth_frame(300.0, 4000.0, 500, 5000, 200);
+  all.add_smooth(f0.counts, f0.smooth, 100);
+  all.add_smooth(f1.counts, f1.smooth, 5000);
+  first.add_smooth(f0.counts, f0.smooth, 100);
+  all.finalize();
+  first.finalize();
+  for (double s : {1.5, 10.0, 45.25, 89.0})
+    EXPECT_EQ(all.value_smooth(s, 100, 0), all.value_smooth(s, 5000, 7)) << s;
+  // f0's pixels are the lower half of all exterior pixels: its top is at 1/2, not at 1.
+  EXPECT_NEAR(all.value_smooth(90.0, 100, 0), 0.5, 1e-3);
+  EXPECT_NEAR(first.value_smooth(90.0, 100, 0), 1.0, 1e-3);
+  EXPECT_NEAR(all.value_smooth(2150.0, 5000, 1), 0.75, 2e-3);
+  // Equal smooth values in different frames get equal colours through colour_frame too.
+  const Colormap cm = Colormap::named("viridis");
+  const std::vector<std::uint32_t> c0 = {45, 100}, c1 = {45, 3000};
+  const std::vector<float> s0 = {45.25f, 100.0f}, s1 = {45.25f, 3000.5f};
+  ExtraColouring e0, e1;
+  e0.smooth = s0;
+  e1.smooth = s1;
+  const RGB interior{1, 0, 0};
+  const ImageF i0 = colour_frame(c0, 2, 1, 100, 0, all, cm, interior, {}, {}, &e0);
+  const ImageF i1 = colour_frame(c1, 2, 1, 5000, 3, all, cm, interior, {}, {}, &e1);
+  for (int ch = 0; ch < 3; ++ch) EXPECT_EQ(i0.rgb[ch], i1.rgb[ch]);
+  EXPECT_EQ(i0.rgb[3], 1.0f);  // interior (count == max_iter) keeps the interior colour
+  EXPECT_EQ(i0.rgb[4], 0.0f);
+  EXPECT_NE(i1.rgb[3], 1.0f);  // s 3000.5 < max_iter 5000: exterior
+}
+
+// Interior pixels (count >= the frame's max_iter) are not in the histogram, whatever their /smooth.
+TEST(SmoothHistogram, InteriorPixelsAreNotCounted) {
+  Normalizer n = smooth_histogram();
+  n.set_smooth_top(100);
+  const std::vector<std::uint32_t> counts = {10, 20, 100, 100, 100, 100};
+  const std::vector<float> smooth = {10.5f, 20.5f, 100.0f, 100.0f, 5.0f, 15.0f};
+  n.add_smooth(counts, smooth, 100);
+  n.finalize();
+  EXPECT_EQ(n.value_smooth(9.0, 100, 0), 0.0);
+  EXPECT_NEAR(n.value_smooth(15.0, 100, 0), 0.5, 1e-4);
+  EXPECT_EQ(n.value_smooth(21.0, 100, 0), 1.0);  // 2 of 2 exterior pixels lie below
+  // Non-finite smooth values count as 0; sizes must match.
+  Normalizer m = smooth_histogram();
+  m.set_smooth_top(100);
+  const std::vector<float> odd = {std::nanf(""), 50.0f};
+  m.add_smooth(std::vector<std::uint32_t>{0, 50}, odd, 100);
+  m.finalize();
+  EXPECT_NEAR(m.value_smooth(25.0, 100, 0), 0.5, 1e-3);
+  EXPECT_THROW(m.add_smooth(std::vector<std::uint32_t>{1, 2}, std::vector<float>{1.0f}, 100), RuntimeError);
+}
+
+// Deterministic: the same frames in any order give the same values (the bins are counts).
+TEST(SmoothHistogram, IndependentOfFrameOrder) {
+  Normalizer ab = smooth_histogram(), ba = smooth_histogram();
+  ab.set_smooth_top(3000);
+  ba.set_smooth_top(3000);
+  const SmoothFrame a = smooth_frame(0.3, 700.0, 777, 1000, 3), b = smooth_frame(5.0, 2999.0, 1234, 3000, 9);
+  ab.add_smooth(a.counts, a.smooth, 1000);
+  ab.add_smooth(b.counts, b.smooth, 3000);
+  ba.add_smooth(b.counts, b.smooth, 3000);
+  ba.add_smooth(a.counts, a.smooth, 1000);
+  ab.finalize();
+  ba.finalize();
+  for (double s = 0; s < 3000; s += 7.77) EXPECT_EQ(ab.value_smooth(s, 1000, 0), ba.value_smooth(s, 3000, 1)) << s;
+}
+
+// Colour cycling is by depth: the phase of cycle and smooth-cycle follows the absolute count or
+// smooth value and the frame, never the frame's max_iter (a zoom with max-iter-growth changes
+// max_iter every frame and must not jump).
+TEST(SmoothHistogram, CyclePhaseIndependentOfMaxIter) {
+  for (Norm nm : {Norm::Cycle, Norm::SmoothCycle}) {
+    NormSettings s;
+    s.norm = nm;
+    s.cycle_period = 37;
+    s.cycle_speed = 1.5;
+    const Normalizer n(s);
+    for (std::uint32_t c : {0u, 13u, 99u, 1234u}) {
+      EXPECT_EQ(n.value(c, 100, 4), n.value(c, 100000, 4)) << norm_name(nm) << " " << c;
+      EXPECT_EQ(n.value_smooth(c + 0.25, 2000, 4), n.value_smooth(c + 0.25, 3000000, 4)) << norm_name(nm) << " " << c;
+    }
+  }
+  // The table fast path agrees: one count, two budgets, the same colour.
+  NormSettings s;
+  s.norm = Norm::Cycle;
+  s.cycle_period = 37;
+  const Normalizer n(s);
+  const Colormap cm = Colormap::named("twilight");
+  const std::vector<std::uint32_t> counts = {50};
+  Image8 a, b;
+  colour_frame8(counts, 1, 1, colour_table8(100, 0, n, cm, {0, 0, 0}), {}, {}, a);
+  colour_frame8(counts, 1, 1, colour_table8(400, 0, n, cm, {0, 0, 0}), {}, {}, b);
+  EXPECT_EQ(a.rgb, b.rgb);
 }

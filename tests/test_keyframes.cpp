@@ -315,16 +315,25 @@ TEST(KeyframesMaxIter, KeysInterpolateRounded) {
   for (int f = 0; f < 5; ++f) EXPECT_EQ(plan[f].max_iter, expect[f]) << f;
 }
 
-TEST(KeyframesMaxIter, PreviewCutsKeysAndGrowth) {
-  const Config p = parse({"--preview", "--width", "1920", "--height", "1080", "--max-iter", "2000", "--key",
-                          "frame=0 width=3", "--key", "frame=9 width=3e-6", "--max-iter-growth", "400"});
-  EXPECT_EQ(p.max_iter, 500u);
+// --preview keeps every iteration budget (a cut budget turns deep frames flat: issue 15): only the
+// size and the supersampling change, so each preview frame's plan is the full job's.
+TEST(KeyframesMaxIter, PreviewKeepsKeysAndGrowth) {
+  const std::vector<std::string> job = {"--width", "1920", "--height", "1080", "--max-iter", "2000", "--key",
+                                        "frame=0 width=3", "--key", "frame=9 width=3e-6", "--max-iter-growth", "400"};
+  std::vector<std::string> pj = job;
+  pj.insert(pj.begin(), "--preview");
+  const Config full = parse(job), p = parse(pj);
+  EXPECT_EQ(p.max_iter, 2000u);
   ASSERT_TRUE(p.path.max_iter_growth);
-  EXPECT_EQ(*p.path.max_iter_growth, 100.0);
-  EXPECT_EQ(plan_frames(p).back().max_iter, 500u + 600u);
+  EXPECT_EQ(*p.path.max_iter_growth, 400.0);
+  EXPECT_EQ(plan_frames(p).back().max_iter, 2000u + 2400u);
+  EXPECT_LT(p.width, full.width);
+  const auto fp = plan_frames(full), pp = plan_frames(p);
+  ASSERT_EQ(fp.size(), pp.size());
+  for (std::size_t f = 0; f < fp.size(); ++f) EXPECT_EQ(pp[f].max_iter, fp[f].max_iter) << f;
   const Config k = parse({"--preview", "--key", "frame=0 max-iter=1000", "--key", "frame=3 max-iter=150"});
-  EXPECT_EQ(*k.path.keys[0].max_iter, 250u);
-  EXPECT_EQ(*k.path.keys[1].max_iter, 100u);
+  EXPECT_EQ(*k.path.keys[0].max_iter, 1000u);
+  EXPECT_EQ(*k.path.keys[1].max_iter, 150u);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -47,7 +47,8 @@ Norm norm_from_name(const std::string& name) {
   if (name == "smooth") return Norm::Smooth;
   if (name == "smooth-log") return Norm::SmoothLog;
   if (name == "smooth-cycle") return Norm::SmoothCycle;
-  throw UsageError("--norm must be linear, log, histogram, histogram-per-frame, cycle, smooth, smooth-log or smooth-cycle, got '" +
+  if (name == "smooth-histogram") return Norm::SmoothHistogram;
+  throw UsageError("--norm must be linear, log, histogram, histogram-per-frame, cycle, smooth, smooth-log, smooth-cycle or smooth-histogram, got '" +
                    name + "'");
 }
 
@@ -61,6 +62,7 @@ const char* norm_name(Norm n) {
     case Norm::Smooth: return "smooth";
     case Norm::SmoothLog: return "smooth-log";
     case Norm::SmoothCycle: return "smooth-cycle";
+    case Norm::SmoothHistogram: return "smooth-histogram";
   }
   return "?";
 }
@@ -107,14 +109,44 @@ void Normalizer::add(std::span<const std::uint32_t> counts, std::uint32_t max_it
   sparse_ = merge_pairs(sparse_, runs);
 }
 
+void Normalizer::set_smooth_top(double top) {
+  stop_ = std::isfinite(top) ? std::max(1.0, top) : 1.0;
+  sscale_ = static_cast<double>(kSmoothBins) / std::log1p(stop_);
+}
+
+double Normalizer::smooth_bin(double s) const {
+  if (!std::isfinite(s)) s = 0;
+  const double u = std::log1p(std::clamp(s, 0.0, stop_)) * sscale_;
+  return std::clamp(u, 0.0, static_cast<double>(kSmoothBins));
+}
+
+void Normalizer::add_smooth(std::span<const std::uint32_t> counts, std::span<const float> smooth, std::uint32_t max_iter) {
+  if (!needs_smooth_histogram()) return;
+  if (counts.size() != smooth.size())
+    throw RuntimeError("smooth-histogram: " + std::to_string(smooth.size()) + " smooth values for " +
+                       std::to_string(counts.size()) + " counts");
+  if (sscale_ == 0) set_smooth_top(static_cast<double>(max_iter));  // no set_smooth_top(): this frame's budget
+  if (sbins_.empty()) sbins_.assign(kSmoothBins, 0);
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] >= max_iter) continue;  // interior: the interior colour, not in the histogram
+    const auto b = std::min(static_cast<std::size_t>(smooth_bin(smooth[i])), kSmoothBins - 1);
+    ++sbins_[b];
+    ++stotal_;
+  }
+}
+
 void Normalizer::reset() {
   std::vector<std::uint64_t>().swap(hist_);
   Pairs().swap(sparse_);
   dense_ = true;
   total_ = 0;
+  std::vector<std::uint64_t>().swap(sbins_);
+  stotal_ = 0;
 }
 
 void Normalizer::finalize() {
+  // smooth-histogram: per-bin pixels -> cumulative pixels (bins <= b).
+  std::partial_sum(sbins_.begin(), sbins_.end(), sbins_.begin());
   // Per-count pixels -> cumulative pixels (count <= c), so value() is a single look-up.
   if (dense_) {
     std::partial_sum(hist_.begin(), hist_.end(), hist_.begin());
@@ -144,6 +176,17 @@ double Normalizer::value_smooth(double s, std::uint32_t max_iter, std::uint64_t 
   switch (s_.norm) {
     case Norm::Smooth: return max_iter == 0 ? 0.0 : std::clamp(s, 0.0, m) / m;
     case Norm::SmoothLog: return max_iter == 0 ? 0.0 : std::log1p(std::clamp(s, 0.0, m)) / std::log1p(m);
+    case Norm::SmoothHistogram: {
+      // The CDF of the binned s, linear inside a bin: continuous and non-decreasing in s, and
+      // independent of max_iter and the frame (one mapping for the whole video).
+      if (stotal_ == 0 || sbins_.empty()) return 0.0;
+      const double u = smooth_bin(s);
+      const auto b = std::min(static_cast<std::size_t>(u), kSmoothBins - 1);
+      const double frac = std::clamp(u - static_cast<double>(b), 0.0, 1.0);
+      const double below = b == 0 ? 0.0 : static_cast<double>(sbins_[b - 1]);
+      const double in_bin = static_cast<double>(sbins_[b]) - below;
+      return std::min(1.0, (below + frac * in_bin) / static_cast<double>(stotal_));
+    }
     default: return cycle_position(s, s_.cycle_speed, s_.cycle_period, frame);
   }
 }
@@ -173,6 +216,7 @@ double Normalizer::value(std::uint32_t count, std::uint32_t max_iter, std::uint6
     case Norm::Smooth:
     case Norm::SmoothLog:
     case Norm::SmoothCycle:
+    case Norm::SmoothHistogram:
       break;  // handled above
   }
   return 0.0;

@@ -100,9 +100,12 @@ ColourOptions parse_colour_options(int argc, const char* const* argv) {
   col.add_options()
       ("cmap", s()->value_name("NAME"), "viridis (default), plasma, inferno, magma, cividis, twilight, twilight_shifted, turbo, gray; NAME_r reversed")
       ("cmap-file", s()->value_name("FILE"), "custom colour stops, one 'position r g b' line each (all in [0, 1])")
-      ("norm", s()->value_name("NAME"), "linear (default: count/max_iter), log (log1p), histogram (equalised over all selected frames), histogram-per-frame, cycle; "
-                                        "from /smooth (render with --smooth): smooth (smooth/max_iter, no bands), smooth-log, smooth-cycle")
-      ("cycle-period", s()->value_name("N"), "cycle, smooth-cycle: iterations per palette repeat (default: 64)")
+      ("norm", s()->value_name("NAME"), "linear (count/max_iter), log (log1p), histogram (equalised over all selected frames), histogram-per-frame, cycle (by absolute count); "
+                                        "from /smooth (render with --smooth): smooth (smooth/max_iter, no bands), smooth-log, smooth-cycle, "
+                                        "smooth-histogram (smooth values equalised over all selected frames: no bands, no flicker). "
+                                        "Default: smooth-histogram for a file with /smooth whose frames are a deep zoom (a perturbation frame, "
+                                        "or frames of different view widths), linear otherwise")
+      ("cycle-period", s()->value_name("N"), "cycle, smooth-cycle: iterations per palette repeat (default: 64); the phase follows the absolute count, so it is continuous across frames of any max_iter")
       ("cycle-speed", s()->value_name("D"), "cycle, smooth-cycle: phase shift in iterations per frame (default: 0)")
       ("boundary", s()->value_name("W"), "paint exterior pixels closer to the set than W samples (by /distance; render with --distance) in --boundary-colour")
       ("boundary-colour", s()->value_name("COLOUR"), "colour of --boundary lines: black (default), white, #rrggbb, R,G,B, top, bottom")
@@ -161,7 +164,10 @@ ColourOptions parse_colour_options(int argc, const char* const* argv) {
   if (vm.count("cmap") && vm.count("cmap-file")) throw UsageError("give --cmap or --cmap-file, not both");
   if (vm.count("cmap")) o.cmap = str("cmap");
   o.cmap_file = str("cmap-file");
-  if (vm.count("norm")) o.norm.norm = norm_from_name(str("norm"));
+  if (vm.count("norm")) {
+    o.norm.norm = norm_from_name(str("norm"));
+    o.norm_given = true;
+  }
   if (vm.count("cycle-period")) o.norm.cycle_period = parse_double("cycle-period", str("cycle-period"), 0, 1e9, true);
   if (vm.count("cycle-speed")) o.norm.cycle_speed = parse_double("cycle-speed", str("cycle-speed"), -1e9, 1e9);
   if (vm.count("interior")) o.interior = str("interior");

@@ -128,7 +128,7 @@ po::options_description make_options() {
       ("num-steps", s()->value_name("PX"), "workload 1 alias: width = height = PX")
       ("rotation", s()->value_name("DEG"), "rotate the view counter-clockwise about its centre by DEG degrees (default: 0)")
       ("supersample", s()->value_name("K"), "anti-aliasing: render K x K samples per pixel, 1..16, all stored (the file is K*width x K*height; fractal-colour averages them back); default 1")
-      ("preview", flag(), "quick look: at most --preview-size pixels across, a quarter of the iterations (at least 100), no supersampling")
+      ("preview", flag(), "quick look: at most --preview-size pixels across, no supersampling; the same path and iteration budgets, so every frame shows the real picture")
       ("preview-size", s()->value_name("PX"), "--preview: longest side in pixels, 16..4096 (default: 320)");
   po::options_description anim("Animation");
   anim.add_options()
@@ -288,11 +288,6 @@ void parse_keyframes(Config& c, const po::variables_map& cli, const po::variable
     }
     path.max_iter_growth = g;
   }
-  if (c.preview) {  // the resolved config is the preview job (preview_max_iter)
-    for (Keyframe& k : path.keys)
-      if (k.max_iter) k.max_iter = preview_max_iter(*k.max_iter);
-    if (path.max_iter_growth) *path.max_iter_growth /= 4;
-  }
   const std::uint64_t need = path.last_frame() + 1;
   if (frames_given) {
     if (c.frames < need) {
@@ -362,11 +357,6 @@ void check_deep(const Config& c) {
 }
 
 }  // namespace
-
-std::uint32_t preview_max_iter(std::uint32_t m) {
-  const std::uint32_t quarter = m / 4 + (m % 4 != 0);
-  return std::min(m, std::max<std::uint32_t>(100, quarter));
-}
 
 std::string Config::resolved_text() const {
   std::ostringstream os;
@@ -670,8 +660,9 @@ ParseResult parse_config(int argc, const char* const* argv) {
   }
   if (auto v = integer("supersample", 1, 16)) c.supersample = static_cast<std::uint32_t>(*v);
   if (c.preview) {
-    // Same view and path, fewer pixels (aspect kept), no supersampling, a quarter of every
-    // iteration budget (preview_max_iter; keyframe budgets in parse_keyframes).
+    // Same view and path, fewer pixels (aspect kept), no supersampling. Every iteration budget
+    // (--max-iter, keys, --max-iter-growth) stays as asked: a smaller budget would turn deep
+    // frames into one flat colour (all pixels at max_iter), so the preview would not show the path.
     const std::uint32_t longest = std::max(c.width, c.height);
     if (longest > preview_size) {
       const double f = static_cast<double>(preview_size) / longest;
@@ -679,8 +670,6 @@ ParseResult parse_config(int argc, const char* const* argv) {
       c.height = static_cast<std::uint32_t>(std::max<long long>(1, std::llround(c.height * f)));
     }
     c.supersample = 1;
-    // A quarter of the iterations, at least 100 (never more than asked): preview_max_iter.
-    c.max_iter = preview_max_iter(c.max_iter);
   }
   if (std::uint64_t{c.width} * c.supersample > 65536 || std::uint64_t{c.height} * c.supersample > 65536)
     throw UsageError("--supersample " + std::to_string(c.supersample) + " makes the stored grid " +

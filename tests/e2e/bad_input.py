@@ -46,12 +46,14 @@ OPTIONS = {
     "max-iter-growth": (COORD, ["--key", "frame=1 width=1"]),  # keyframes (docs/ANIMATION.md); 0 is valid
     "power": (INTEGER, []), "rotation": (COORD, []), "supersample": (INTEGER, []),
     "preview-size": (INTEGER, ["--preview"]),
+    # exponential map: R in (1, 1e6], with a centre view and an end width
+    "zoom-sequence": (POSITIVE, others(C, "") + ["--end-view-width", "0.5"]),
 }
 NON_NUMERIC = {"help", "print-config", "output", "overwrite", "fractal", "kernel", "skip-disk-check", "no-interior-skip",
                "key", "interp", "interp-center", "interp-width", "interp-rotation", "interp-c", "interp-max-iter",
                "family", "smooth", "distance", "preview", "no-bla",
                # deep zoom: any positive decimal is a valid --zoom (1e309 too); tests/deep/ covers them
-               "zoom", "location", "precision"}
+               "zoom", "location", "precision", "end-zoom"}
 
 
 def refused_values(name, kind):

@@ -27,6 +27,7 @@ struct ColourOptions {
   std::string cmap = "viridis";
   std::string cmap_file;
   NormSettings norm;
+  bool norm_given = false;          // no --norm: smooth-histogram for a zoom with /smooth, else linear
   std::string interior = "top";     // top | bottom | black | white | #rrggbb | R,G,B (0..255)
   std::uint32_t downscale = 1;
   bool downscale_given = false;     // no --downscale: the file's supersample factor is the default

@@ -46,7 +46,7 @@ struct Config {
   // Optional float32 datasets next to /counts (never change the counts).
   bool smooth = false;              // --smooth: /smooth, the continuous escape value
   bool distance = false;            // --distance: /distance, the exterior distance estimate
-  bool preview = false;             // --preview: small, low-iteration version (see config.cpp)
+  bool preview = false;             // --preview: small version, same budgets (see config.cpp)
 
   // Animation: frame count and fps (stored for fractal-colour).
   std::uint64_t frames = 1;
@@ -123,10 +123,5 @@ struct ParseResult {
 // line naming the option and the value for anything invalid: unknown options, trailing junk,
 // NaN/inf/out-of-range numbers, inconsistent views, sizes that overflow.
 ParseResult parse_config(int argc, const char* const* argv);
-
-// --preview's iteration budget for a budget m: a quarter (rounded up), at least 100, at most m.
-// Applied at parse time to every budget of the job (max-iter, keyframes, growth rule), so the
-// resolved configuration of a preview reproduces the preview itself.
-std::uint32_t preview_max_iter(std::uint32_t m);
 
 }  // namespace fractal
