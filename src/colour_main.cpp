@@ -6,9 +6,11 @@ extern "C" {
 #include <malloc.h>
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,6 +20,7 @@ extern "C" {
 #include <ImfThreading.h>
 
 #include "fractal/colour/colormap.hpp"
+#include "fractal/colour/compose.hpp"
 #include "fractal/colour/exr.hpp"
 #include "fractal/colour/image.hpp"
 #include "fractal/colour/normalize.hpp"
@@ -139,7 +142,37 @@ int run(const ColourOptions& o) {
   if (pages > 0 && page > 0 && frame_bytes > static_cast<long double>(pages) * page / 2)
     throw RuntimeError("'" + o.input + "': frames of " + std::to_string(in.width) + "x" + std::to_string(in.height) +
                        " pixels need more memory than this machine has");
-  const std::vector<std::uint64_t> sel = select_frames(o.frames, in.frames);
+  // A zoom sequence composes its video frames from the keyframes (compose.hpp): --frames then
+  // selects among the video frames, and normalisation passes run over every keyframe.
+  const bool compose = in.sequence_ratio > 0 && !o.keyframes;
+  if (o.keyframes && in.sequence_ratio == 0)
+    throw UsageError("--keyframes applies only to a zoom sequence (fractal-render --zoom-sequence); '" + o.input + "' is not one");
+  if (o.duration > 0 && !compose)
+    throw UsageError("--duration applies only when composing a zoom sequence (fractal-render --zoom-sequence)");
+  const double compose_fps = o.fps_given ? o.video_settings.fps : in.fps;
+  std::uint64_t video_frames = in.frames;  // frames of the output (composed or stored)
+  if (compose) {
+    if (o.downscale_given)
+      throw UsageError("--downscale does not apply when composing a zoom sequence (its oversize " +
+                       std::to_string(in.sequence_oversize) + " is resampled; --keyframes colours the stored frames)");
+    if (!o.exr_dir.empty())
+      throw UsageError("--exr exports stored frames: add --keyframes to export the zoom sequence's keyframes");
+    if (in.frames < 2) throw RuntimeError("'" + o.input + "': a zoom sequence of fewer than 2 keyframes");
+    const double seconds = o.duration > 0 ? o.duration
+                           : in.sequence_duration > 0 ? in.sequence_duration
+                                                      : static_cast<double>(in.frames - 1);
+    const double n = std::round(seconds * compose_fps);
+    if (!(n >= 1 && n <= 1e7))
+      throw UsageError("--duration " + std::to_string(seconds) + " s at " + std::to_string(compose_fps) + " fps gives " +
+                       std::to_string(n) + " video frames; must be 1..10000000");
+    video_frames = static_cast<std::uint64_t>(n);
+  }
+  const std::vector<std::uint64_t> sel = select_frames(o.frames, video_frames);
+  std::vector<std::uint64_t> norm_sel = sel;  // the stored frames normalisation passes visit
+  if (compose) {
+    norm_sel.clear();
+    for (std::uint64_t k = 0; k < in.frames; ++k) norm_sel.push_back(k);
+  }
   if (!o.png.empty() && sel.size() != 1)
     throw UsageError("--png writes one frame but " + std::to_string(sel.size()) + " are selected; use --png-dir or --frames N");
   if (in.width % block || in.height % block)
@@ -147,7 +180,7 @@ int run(const ColourOptions& o) {
   if (!o.png.empty()) refuse_existing(o.png, o.overwrite);
   if (!o.video.empty()) refuse_existing(o.video, o.overwrite);
   if (!o.png_dir.empty()) {
-    for (std::uint64_t f : sel) refuse_existing(frame_name(o.png_dir, f, in.frames), o.overwrite);
+    for (std::uint64_t f : sel) refuse_existing(frame_name(o.png_dir, f, video_frames), o.overwrite);
     std::error_code ec;
     fs::create_directories(o.png_dir, ec);
     if (ec) throw RuntimeError("cannot create --png-dir '" + o.png_dir + "': " + ec.message());
@@ -171,7 +204,7 @@ int run(const ColourOptions& o) {
   std::vector<std::uint8_t> missing;  // [height]
   Progress progress(o.progress_interval, stdout);
   if (colouring && ns.norm == Norm::Histogram) {  // one histogram over every selected frame: no flicker
-    for (std::uint64_t f : sel) {
+    for (std::uint64_t f : norm_sel) {
       reader.read_frame(f, counts, missing);
       norm.add(counts, in.max_iter[f]);
     }
@@ -181,9 +214,9 @@ int run(const ColourOptions& o) {
     if (auto_norm)
       std::printf("fractal-colour: --norm smooth-histogram (the default for a zoom with /smooth; --norm linear for count/max_iter)\n");
     std::uint32_t top = 1;
-    for (std::uint64_t f : sel) top = std::max(top, in.max_iter[f]);
+    for (std::uint64_t f : norm_sel) top = std::max(top, in.max_iter[f]);
     norm.set_smooth_top(top);
-    for (std::uint64_t f : sel) {
+    for (std::uint64_t f : norm_sel) {
       reader.read_frame(f, counts, missing);
       reader.read_smooth(f, smooth, missing);
       for (std::size_t y = 0; y < missing.size(); ++y)  // rows not on disk: not in the histogram
@@ -198,7 +231,8 @@ int run(const ColourOptions& o) {
   if (!o.video.empty()) {
     VideoSettings vs = o.video_settings;
     if (!o.fps_given) vs.fps = in.fps;
-    video = std::make_unique<VideoEncoder>(o.video, in.width / block, in.height / block, vs);
+    video = compose ? std::make_unique<VideoEncoder>(o.video, in.output_width, in.output_height, vs)
+                    : std::make_unique<VideoEncoder>(o.video, in.width / block, in.height / block, vs);
   }
   const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
   OutputPipeline out(pngs ? workers : 0, video.get(), 2 * workers + 2);
@@ -211,8 +245,46 @@ int run(const ColourOptions& o) {
     if (final) progress.finish(1.0, detail);
     else progress.update(static_cast<double>(done) / sel.size(), detail);
   };
+  // Composing: each keyframe coloured once on the full stored grid (its cycle phase that of frame
+  // 0: the two keyframes mixed into a video frame must agree), kept while video frames use it.
+  std::map<std::uint64_t, ImageF> keyframe_rgb;
+  auto coloured_keyframe = [&](std::uint64_t k) -> const ImageF& {
+    auto it = keyframe_rgb.find(k);
+    if (it != keyframe_rgb.end()) return it->second;
+    reader.read_frame(k, counts, missing);
+    ExtraColouring extra;
+    if (norm.uses_smooth()) {
+      reader.read_smooth(k, smooth, missing);
+      extra.smooth = smooth;
+    }
+    if (o.boundary > 0) {
+      reader.read_distance(k, distance, missing);
+      extra.distance = distance;
+      extra.boundary_below = in.method[k] != 0 ? o.boundary : o.boundary * ((in.xmax[k] - in.xmin[k]) / in.width);
+      extra.boundary = boundary;
+    }
+    const bool counts_only = extra.smooth.empty() && extra.distance.empty();
+    return keyframe_rgb[k] = colour_frame(counts, in.width, in.height, in.max_iter[k], 0, norm, cmap, interior, missing,
+                                          kMissingColour, counts_only ? nullptr : &extra);
+  };
   for (std::uint64_t f : sel) {
     if (g_interrupted) throw RuntimeError("interrupted; no output was finished");
+    if (compose) {
+      const ComposePosition pos = compose_position(f, video_frames, in.frames);
+      for (auto it = keyframe_rgb.begin(); it != keyframe_rgb.end();)  // keyframes behind the zoom: done
+        it = it->first < pos.coarse ? keyframe_rgb.erase(it) : std::next(it);
+      const ImageF& coarse = coloured_keyframe(pos.coarse);
+      const ImageF& fine = coloured_keyframe(pos.coarse + 1);
+      ImageF img = compose_frame(coarse, fine, pos.a, in.sequence_ratio, in.output_width, in.output_height);
+      auto frame = std::make_shared<ColouredFrame>();
+      frame->png_path = !o.png.empty() ? o.png : !o.png_dir.empty() ? frame_name(o.png_dir, f, video_frames) : "";
+      frame->png16 = o.png16;
+      if (video || !o.png16) frame->rgb8 = {img.width, img.height, to_rgb8(img)};
+      if (o.png16) frame->rgbf = std::move(img);
+      out.push(std::move(frame));
+      report(false);
+      continue;
+    }
     reader.read_frame(f, counts, missing);
     // /smooth and /distance, read once for whichever output uses them.
     const bool colour_smooth = colouring && norm.uses_smooth(), colour_distance = colouring && o.boundary > 0;

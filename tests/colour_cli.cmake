@@ -25,3 +25,4 @@ fractal_colour_cli_test(bad_files     bad_files.py     90)  # damaged/foreign fi
 fractal_colour_cli_test(usage         usage.py         60)  # usage errors: exit 2, one line
 fractal_colour_cli_test(exr           exr.py           60)  # --exr: KF channels N/NF/DEX/DEY vs the HDF5 data (exrheader + a Python reader)
 fractal_colour_cli_test(smooth_histogram smooth_histogram.py 90)  # --norm smooth-histogram: one CDF of /smooth over a zoom; the default for zooms
+fractal_colour_cli_test(zoom_sequence zoom_sequence.py 300)  # --zoom-sequence + composing: no jump at hand-overs, like the direct zoom, no seam

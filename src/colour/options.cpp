@@ -119,8 +119,12 @@ ColourOptions parse_colour_options(int argc, const char* const* argv) {
       ("preset", s()->value_name("NAME"), "x264/x265 speed preset (default: medium)")
       ("fps", s()->value_name("F"), "frames per second (default: the file's)")
       ("threads", s()->value_name("N"), "encoder threads (default: 0 = automatic)");
+  po::options_description seq("Zoom sequences (fractal-render --zoom-sequence: exponential map)");
+  seq.add_options()
+      ("duration", s()->value_name("S"), "length of the composed zoom video in seconds: round(S x fps) frames, --frames selects among them (default: the render's --duration, else 1 s per keyframe step)")
+      ("keyframes", "colour the keyframes themselves instead of composing the zoom's video frames from them");
   po::options_description all;
-  all.add(out).add(col).add(vid);
+  all.add(out).add(col).add(vid).add(seq);
   po::options_description hidden;
   hidden.add_options()("input", s());
   po::options_description parse_all;
@@ -193,6 +197,8 @@ ColourOptions parse_colour_options(int argc, const char* const* argv) {
     v.fps = parse_double("fps", str("fps"), 0, 1000, true);
     o.fps_given = true;
   }
+  if (vm.count("duration")) o.duration = parse_double("duration", str("duration"), 0, 1e7, true);
+  o.keyframes = vm.count("keyframes") > 0;
   if (vm.count("threads")) v.threads = static_cast<int>(parse_uint("threads", str("threads"), 0, 256));
   if (vm.count("exr-compression")) {
     if (!vm.count("exr")) throw UsageError("--exr-compression applies only with --exr");

@@ -416,6 +416,14 @@ void CountsReader::open(const std::string& path) {
     in.z0_re = ck.attr_number<double>(c, "z0_re", H5T_NATIVE_DOUBLE);
     in.z0_im = ck.attr_number<double>(c, "z0_im", H5T_NATIVE_DOUBLE);
   }
+  if (H5Aexists(c, "zoom_sequence_ratio") > 0) {
+    in.sequence_ratio = ck.attr_number<double>(c, "zoom_sequence_ratio", H5T_NATIVE_DOUBLE);
+    in.sequence_oversize = ck.attr_number<std::uint32_t>(c, "zoom_sequence_oversize", H5T_NATIVE_UINT32);
+    in.sequence_duration = ck.attr_number<double>(c, "zoom_sequence_duration", H5T_NATIVE_DOUBLE);
+    if (!(in.sequence_ratio > 1 && in.sequence_ratio <= 1e6) || in.sequence_oversize < 1 || in.sequence_oversize > 64 ||
+        !(in.sequence_duration >= 0 && in.sequence_duration <= 1e7))
+      ck.fail("/counts attributes zoom_sequence_ratio/oversize/duration are out of range");
+  }
   if (!(in.fps > 0 && in.fps <= 1000)) in.fps = 30;  // only a default for videos; --fps overrides
   in.output_width = in.width;
   in.output_height = in.height;

@@ -36,6 +36,11 @@ struct ColourOptions {
   bool png16 = false;
   VideoSettings video_settings;
   bool fps_given = false;
+  // A zoom sequence (fractal-render --zoom-sequence): compose the video frames from the keyframes
+  // (default), or colour the keyframes themselves (--keyframes). --duration: the composed video's
+  // length in seconds (default: the file's, else 1 s per keyframe step).
+  bool keyframes = false;
+  double duration = 0;
   bool overwrite = false, info = false, allow_partial = false;
   double progress_interval = 5;
   bool help = false;

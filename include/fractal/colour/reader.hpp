@@ -38,6 +38,10 @@ struct FileInfo {
   // Deep jobs only (empty otherwise): the exact decimal texts of each frame's centre, view width
   // and Julia's c (/frames/center_re, ...; the c texts are empty strings for Mandelbrot).
   std::vector<std::string> center_re, center_im, view_width, julia_c_re, julia_c_im;  // [frames]
+  // A zoom sequence (fractal-render --zoom-sequence; /counts attributes zoom_sequence_*): frame k
+  // covers width w0 / ratio^k on a grid `oversize` times finer than the video frame; 0: not one.
+  double sequence_ratio = 0, sequence_duration = 0;
+  std::uint32_t sequence_oversize = 1;
   std::vector<std::uint8_t> chunk_done;                    // [frames * strips_per_frame]
   std::uint64_t chunks_done() const;
 };
