@@ -385,7 +385,8 @@ std::string Config::resolved_text() const {
   if (supersample != 1) os << "supersample = " << supersample << "\n";
   if (smooth) os << "smooth = true\n";
   if (distance) os << "distance = true\n";
-  os << "frames = " << frames << "\nfps = " << fmt(fps) << "\n";
+  if (!zoom_sequence) os << "frames = " << frames << "\n";  // a zoom sequence derives its keyframes
+  os << "fps = " << fmt(fps) << "\n";
   if (deep_zoom) {  // the centre stays; the end width as text
     if (!end_zoom_text.empty()) os << "end-zoom = " << end_zoom_text << "\n";
     else os << "end-view-width = " << end_view_width_text << "\n";

@@ -119,6 +119,16 @@ q = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-show_entries", 
                     "-of", "csv=p=0", mp4], capture_output=True, text=True)
 ctx.check(q.stdout.strip() == f"{W},{H},24/1,48", f"ffprobe of the composed video: {q.stdout.strip()!r} (want {W},{H},24/1,48)")
 
+# --print-config round trip: the resolved configuration of a sequence reproduces it.
+for name, extra in (("seq", ["--end-view-width", "1e-9", "--zoom-sequence", "2"]),
+                    ("zoom", ["--end-zoom", "5e8", "--frames", "7", "--max-iter-growth", "100"])):
+    p1 = ctx.run([ctx.render_bin, *COMMON, *extra, "--print-config"])
+    cfg = ctx.path(name + "-resolved.cfg")
+    open(cfg, "w").write(p1.stdout)
+    p2 = ctx.run([ctx.render_bin, cfg, "--print-config"])
+    ctx.check(p1.returncode == 0 and p2.returncode == 0 and p1.stdout == p2.stdout and "end-" in p1.stdout,
+              f"{name}: --print-config round trip (exit {p1.returncode}, {p2.returncode}; {p2.stderr.strip()[:200]})")
+
 # Refusals: exit 2, one line naming the option.
 for what, cmd, needle in [
     ("--frames with --zoom-sequence", [ctx.render_bin, *COMMON, "--end-view-width", "1e-3", "--zoom-sequence", "2",
