@@ -22,6 +22,7 @@
 #include "fractal/config/config.hpp"
 #include "fractal/error.hpp"
 #include "fractal/config/frame_plan.hpp"
+#include "fractal/deep/deep_job.hpp"
 
 namespace fractal {
 namespace {
@@ -955,6 +956,46 @@ TEST(ConfigKeyframes, HelpListsKeyOptions) {
   for (const char* n : {"--key ", "--interp ", "--interp-center", "--interp-width", "--interp-rotation", "--interp-c ",
                         "--interp-max-iter", "--max-iter-growth"})
     EXPECT_NE(t.find(n), std::string::npos) << n;
+}
+
+}  // namespace
+}  // namespace fractal
+
+namespace fractal {
+namespace {
+
+// Deep zooms (docs/ANIMATION.md "Deep zooms"): widths as MPFR text, growth by decades to 1e-1000.
+TEST(ConfigDeepZoom, WidthsAndGrowthTo1e1000) {
+  const ParseResult r = parse({"--fractal", "mandelbrot", "--center-re", "-1.5", "--center-im", "0", "--view-width", "1e-5",
+                               "--end-view-width", "1e-1000", "--frames", "5", "--max-iter", "100", "--max-iter-growth", "10",
+                               "--width", "8", "--height", "8", "-o", "x.h5"});
+  const Config& c = r.config;
+  ASSERT_TRUE(c.deep_zoom);
+  EXPECT_EQ(c.method, deep::Method::PerturbExp);
+  EXPECT_EQ(c.end_view_width_text, "1e-1000");
+  const std::vector<FrameParams> plan = plan_frames(c);
+  ASSERT_EQ(plan.size(), 5u);
+  for (std::uint64_t f = 0; f < 5; ++f)  // 995 decades over 4 steps
+    EXPECT_EQ(plan[f].max_iter, static_cast<std::uint32_t>(std::llround(100 + 10 * 995.0 * static_cast<double>(f) / 4))) << f;
+  EXPECT_EQ(c.max_iter_peak, 100u + 9950u);
+  const deep::DeepJob job = deep::plan_deep(c, plan);
+  ASSERT_EQ(job.view_width.size(), 5u);
+  EXPECT_EQ(job.view_width[0], "1e-5");
+  EXPECT_EQ(job.view_width[4], "1e-1000");
+  EXPECT_EQ(job.view_width[2], "3.1622776601683793320e-503");  // 10^-502.5, 20 digits
+  EXPECT_EQ(job.method[0], deep::Method::Double);  // 1e-5 over 8 pixels: double resolves it
+  EXPECT_EQ(job.method[1], deep::Method::PerturbDouble);  // 1e-253.75
+  EXPECT_EQ(job.method[4], deep::Method::PerturbExp);
+  EXPECT_EQ(job.specs.size(), 1u);
+  EXPECT_EQ(job.specs[0].max_iter, 10050u);  // the largest frame budget
+  EXPECT_TRUE(job.per_frame_bla);
+  // A zoom sequence: keyframe k is 1e-5 / 2^k, as many as reach 1e-1000 (ceil(995 / log10 2) + 1).
+  const ParseResult s = parse({"--fractal", "mandelbrot", "--center-re", "-1.5", "--center-im", "0", "--view-width", "1e-5",
+                               "--end-view-width", "1e-1000", "--zoom-sequence", "2", "--width", "8", "--height", "8", "-o", "x.h5"});
+  EXPECT_EQ(s.config.frames, 3307u);
+  const deep::DeepJob sj = deep::plan_deep(s.config, plan_frames(s.config));
+  EXPECT_EQ(sj.view_width[1], "5.0000000000000000000e-06");
+  EXPECT_EQ(sj.view_width[10].substr(0, 9), "9.7656250");  // 1e-5 / 1024
 }
 
 }  // namespace
