@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The whole benchmark suite of issue #4, in under two minutes; builds nothing.
 
-  tools/bench/run_all.py [--build DIR] [--repeat N] [--quick] [--json FILE] [--png FILE]
+  tools/bench/run_all.py [--build DIR] [--repeat N] [--quick] [--json FILE] [--png FILE] [--deep [N]]
 
 Runs, from an existing Release build (default: build/, as tools/build.sh makes it):
   1. kernel_bench: kernel-only G iterations/s per core of every kernel variant on (a) workload 2's
@@ -13,6 +13,10 @@ Runs, from an existing Release build (default: build/, as tools/build.sh makes i
      job at -np 2.
   3. ingest_bench: rank 0's write rate in chunks/s against one rank's production rate; and
      ingest_mpi (mpirun -np 2): the same with the MPI receive of one chunk per message included.
+  4. with --deep [N] (issue #14): tools/bench/deep_bench.py on the six Kalles Fraktaler locations
+     at N x N (default 256; their own iteration counts), BLA on, 1 and 2 cores, with Fraktaler-3
+     side by side when its build is there (deep_bench.py --f3; else ours only). A few minutes at
+     256; the 1024^2 figures of docs/PERFORMANCE.md come from deep_bench.py itself (~12 minutes).
 Every figure is a median of N runs (default 5). Prints a table against the issue's targets, writes
 the figures as JSON (default docs/perf-figures.json) and a plot (default docs/perf-throughput.png).
 The machine may be shared: the load average before and after is recorded with the figures.
@@ -226,6 +230,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="3 repeats instead of 5")
     ap.add_argument("--json", default=os.path.join(ROOT, "docs/perf-figures.json"))
     ap.add_argument("--png", default=os.path.join(ROOT, "docs/perf-throughput.png"))
+    ap.add_argument("--deep", nargs="?", const=256, type=int, metavar="N",
+                    help="also the deep-zoom benchmark (deep_bench.py) at N x N (default 256)")
+    ap.add_argument("--f3", default="/tmp/peers", help="Fraktaler-3's build dir for --deep (skipped when absent)")
     a = ap.parse_args()
     repeat = 3 if a.quick else a.repeat
     build = os.path.abspath(a.build)
@@ -249,6 +256,19 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         ingest = ingest_bench(build, max(3, repeat - 2), tmp)
         ingest_m = ingest_mpi(build, max(3, repeat - 2), tmp)
+    deep = None
+    if a.deep:
+        print(f"== deep zoom, {a.deep}x{a.deep} ({time.time() - t0:.0f} s so far)")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "deep.json")
+            cmd = [sys.executable, os.path.join(ROOT, "tools/bench/deep_bench.py"), "--build", build, "--size", str(a.deep),
+                   "--cores", "1,2", "--variants", "bla:", "--repeats", str(max(1, repeat - 2)), "--json", out,
+                   "--work", os.path.join(tmp, "work"), "--f3", a.f3]
+            if not os.access(os.path.join(a.f3, "f3-src", "fraktaler-3.cli"), os.X_OK):
+                cmd.append("--no-f3")
+                print(f"  (no Fraktaler-3 build under {a.f3}: ours only; ../shared/peers/fraktaler3/ builds it)")
+            print(run(cmd, timeout=3600)[-3000:])
+            deep = json.load(open(out))
     load1 = loadavg()
     elapsed = time.time() - t0
 
@@ -294,6 +314,8 @@ def main():
                     "ranks_fed_w1": RANKS_FED_TARGET},
         "summary": [{"figure": n, "value": v, "target": t, "met": ok} for n, v, t, ok in rows],
     }
+    if deep is not None:
+        figures["deep"] = deep
     with open(a.json, "w") as f:
         json.dump(figures, f, indent=1)
     plot(kern, whole, ingest, a.png, ingest_m)
