@@ -270,7 +270,7 @@ int run(const ColourOptions& o) {
   for (std::uint64_t f : sel) {
     if (g_interrupted) throw RuntimeError("interrupted; no output was finished");
     if (compose) {
-      const ComposePosition pos = compose_position(f, video_frames, in.frames);
+      const ComposePosition pos = compose_position(f, video_frames, in.frames, in.sequence_steps);
       for (auto it = keyframe_rgb.begin(); it != keyframe_rgb.end();)  // keyframes behind the zoom: done
         it = it->first < pos.coarse ? keyframe_rgb.erase(it) : std::next(it);
       const ImageF& coarse = coloured_keyframe(pos.coarse);

@@ -741,14 +741,17 @@ double max_abs_diff(const ImageF& a, const ImageF& b, double skip_radius = 0) {
 }  // namespace
 
 TEST(Compose, PositionCoversTheSequence) {
-  EXPECT_EQ(compose_position(0, 9, 5).coarse, 0u);
-  EXPECT_EQ(compose_position(0, 9, 5).a, 0.0);
-  EXPECT_EQ(compose_position(2, 9, 5).coarse, 1u);  // z = 4 * 2 / 8 = 1
-  EXPECT_EQ(compose_position(2, 9, 5).a, 0.0);
-  EXPECT_EQ(compose_position(3, 9, 5).coarse, 1u);
-  EXPECT_DOUBLE_EQ(compose_position(3, 9, 5).a, 0.5);
-  EXPECT_EQ(compose_position(8, 9, 5).coarse, 3u);  // the last frame: keyframe 4 alone (a = 1)
-  EXPECT_EQ(compose_position(8, 9, 5).a, 1.0);
+  EXPECT_EQ(compose_position(0, 9, 5, 4).coarse, 0u);
+  EXPECT_EQ(compose_position(0, 9, 5, 4).a, 0.0);
+  EXPECT_EQ(compose_position(2, 9, 5, 4).coarse, 1u);  // z = 4 * 2 / 8 = 1
+  EXPECT_EQ(compose_position(2, 9, 5, 4).a, 0.0);
+  EXPECT_EQ(compose_position(3, 9, 5, 4).coarse, 1u);
+  EXPECT_DOUBLE_EQ(compose_position(3, 9, 5, 4).a, 0.5);
+  EXPECT_EQ(compose_position(8, 9, 5, 4).coarse, 3u);  // the last frame: keyframe 4 alone (a = 1)
+  EXPECT_EQ(compose_position(8, 9, 5, 4).a, 1.0);
+  // A zoom ending 3.5 steps in: the last frame half way from keyframe 3 to 4.
+  EXPECT_EQ(compose_position(8, 9, 5, 3.5).coarse, 3u);
+  EXPECT_DOUBLE_EQ(compose_position(8, 9, 5, 3.5).a, 0.5);
 }
 
 // The composed frames of a synthetic zoom match the pattern rendered directly at every position

@@ -97,9 +97,10 @@ std::vector<float> filter_layer(const ImageF& img, const AxisFilter& fx, const A
 
 }  // namespace
 
-ComposePosition compose_position(std::uint64_t j, std::uint64_t video_frames, std::uint64_t keyframes) {
+ComposePosition compose_position(std::uint64_t j, std::uint64_t video_frames, std::uint64_t keyframes, double steps) {
   const std::uint64_t K = keyframes > 1 ? keyframes - 1 : 1;
-  const double z = video_frames > 1 ? static_cast<double>(K) * static_cast<double>(j) / static_cast<double>(video_frames - 1) : 0.0;
+  steps = std::clamp(steps, 0.0, static_cast<double>(K));
+  const double z = video_frames > 1 ? steps * static_cast<double>(j) / static_cast<double>(video_frames - 1) : 0.0;
   std::uint64_t k = static_cast<std::uint64_t>(std::floor(z));
   if (k >= K) k = K - 1;
   return {k, std::clamp(z - static_cast<double>(k), 0.0, 1.0)};

@@ -420,6 +420,11 @@ void CountsReader::open(const std::string& path) {
     in.sequence_ratio = ck.attr_number<double>(c, "zoom_sequence_ratio", H5T_NATIVE_DOUBLE);
     in.sequence_oversize = ck.attr_number<std::uint32_t>(c, "zoom_sequence_oversize", H5T_NATIVE_UINT32);
     in.sequence_duration = ck.attr_number<double>(c, "zoom_sequence_duration", H5T_NATIVE_DOUBLE);
+    in.sequence_steps = static_cast<double>(in.frames - 1);
+    if (H5Aexists(c, "zoom_sequence_steps") > 0)
+      in.sequence_steps = ck.attr_number<double>(c, "zoom_sequence_steps", H5T_NATIVE_DOUBLE);
+    if (!(in.sequence_steps > 0 && in.sequence_steps <= static_cast<double>(in.frames - 1) + 1e-9))
+      ck.fail("/counts attribute zoom_sequence_steps is out of range");
     if (!(in.sequence_ratio > 1 && in.sequence_ratio <= 1e6) || in.sequence_oversize < 1 || in.sequence_oversize > 64 ||
         !(in.sequence_duration >= 0 && in.sequence_duration <= 1e7))
       ck.fail("/counts attributes zoom_sequence_ratio/oversize/duration are out of range");

@@ -18,6 +18,7 @@
 #include "fractal/output/journal.hpp"
 #include "fractal/output/job_identity.hpp"
 #include "fractal/version.hpp"
+#include "fractal/deep/zoom_path.hpp"
 
 namespace fractal {
 
@@ -193,6 +194,9 @@ OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames
       attr_scalar<std::uint64_t>(c, "zoom_sequence_keyframes", H5T_STD_U64LE, H5T_NATIVE_UINT64, cfg.frames);
       attr_scalar<std::uint32_t>(c, "zoom_sequence_oversize", H5T_STD_U32LE, H5T_NATIVE_UINT32, cfg.supersample);
       attr_scalar<double>(c, "zoom_sequence_duration", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, cfg.sequence_duration);
+      // The zoom asked for, in keyframe steps: log_R(w0 / w1) <= keyframes - 1 (the video ends at w1).
+      attr_scalar<double>(c, "zoom_sequence_steps", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                          deep::zoom_decades(cfg.view_width_text, cfg.end_view_width_text) / std::log10(cfg.zoom_sequence));
     }
 
     // /smooth and /distance: float32 on the same grid and chunks, the same filters.

@@ -44,8 +44,10 @@ def render(name, *opts):
     return out, p.stdout
 
 
-seq, log = render("seq", "--end-view-width", "1e-9", "--zoom-sequence", "2")
-direct, _ = render("direct", "--end-view-width", repr(4.0 / 2 ** K), "--frames", str(M))
+END = "9.31322574615478515625e-10"  # 4 / 2^32 exactly: the video's frames j = 8m are keyframes
+seq, log = render("seq", "--end-view-width", END, "--zoom-sequence", "2")
+direct, _ = render("direct", "--end-view-width", END, "--frames", str(M))
+short, _ = render("short", "--end-view-width", "1e-9", "--zoom-sequence", "2")  # ends 31.9 steps in
 
 import h5py  # noqa: E402
 
@@ -58,6 +60,7 @@ with h5py.File(seq, "r") as f:
     widths = [float(v.decode() if isinstance(v, bytes) else v) for v in f["frames"]["view_width"][...]]
     rel = max(abs(w / (4.0 / 2 ** k) - 1) for k, w in enumerate(widths))
     ctx.check(rel < 1e-15, f"keyframe k has width 4 / 2^k (largest relative error {rel:.2e})")
+    ctx.check(abs(float(a["zoom_sequence_steps"]) - K) < 1e-9, f"zoom_sequence_steps {a['zoom_sequence_steps']} == {K}")
     methods = list(f["frames"]["method"][...])
     ctx.check(methods[0] == 0 and methods[-1] == 1, f"keyframes: double first, perturbation last ({methods[0]}..{methods[-1]})")
 
@@ -110,6 +113,22 @@ for j in range(M - 1):
 ratio = float(np.mean(band_mean) / max(np.mean(all_mean), 1e-9))
 print(f"FIGURE difference at the fine keyframe's edge {np.mean(band_mean):.2f} vs the frame {np.mean(all_mean):.2f} levels (x{ratio:.2f})")
 ctx.check(ratio < 1.6, f"no seam at the fine keyframe's edge (x{ratio:.2f} of the frame's difference)")
+
+# A sequence whose end lies between keyframes: 33 keyframes (the last narrower than asked), and the
+# video ends at the width asked for: its last frame is resampled from keyframes 31 and 32.
+with h5py.File(short, "r") as f:
+    steps = float(f["counts"].attrs["zoom_sequence_steps"])
+    ctx.check(f["counts"].shape[0] == K + 1 and abs(steps - np.log2(4e9)) < 1e-9,
+              f"1e-9: {f['counts'].shape[0]} keyframes, zoom_sequence_steps {steps} (log2(4e9) = {np.log2(4e9):.6f})")
+p = ctx.colour(short, "--png", ctx.path("short-last.png"), "--frames", str(M - 1), "--duration", duration, "--fps", str(fps),
+               *colour, timeout=120, threads=2)
+if ctx.check(p.returncode == 0, f"compose the last frame of the 1e-9 zoom: exit {p.returncode} {p.stderr.strip()[:200]}"):
+    last = read_png(ctx.path("short-last.png"))[0].astype(np.float64)
+    # the direct zoom's frame of the nearest width (z = 31.9 steps: frame 255 of 257 sits at 31.875)
+    d_near = np.abs(last - D[255]).mean()
+    d_end = np.abs(last - D[M - 1]).mean()
+    print(f"FIGURE 1e-9 zoom's last composed frame vs direct frames at z = 31.875 / 32: {d_near:.2f} / {d_end:.2f} levels")
+    ctx.check(d_near < d_end, "the 1e-9 zoom ends at 1e-9 (nearer the direct frame of that width than the last keyframe)")
 
 # A video of the composition.
 mp4 = ctx.path("zoom.mp4")

@@ -3,8 +3,8 @@
 // zoom, resampled from the coloured keyframes of a zoom sequence (fractal-render --zoom-sequence R:
 // keyframe k covers width w0 / R^k, on a grid `oversize` times finer than the video frame).
 //
-// Video frame j of M sits at zoom position z = K j / (M - 1) keyframe steps (K = keyframes - 1),
-// i.e. width w0 / R^z. With k = floor(z) (at most K - 1) and a = z - k, the frame covers the centre
+// Video frame j of M sits at zoom position z = Z j / (M - 1) keyframe steps, i.e. width w0 / R^z,
+// where Z = log_R(w0 / w1) <= keyframes - 1 is the zoom asked for (so the video ends at w1). With k = floor(z) (at most K - 1) and a = z - k, the frame covers the centre
 // R^-a of keyframe k ("coarse", which covers all of it) and R^(1-a) times keyframe k+1's extent
 // ("fine", which covers the centre 1 / R^(1-a) of the frame, at a finer grid). Each video pixel
 // averages its footprint in each keyframe (n x n bilinear taps spread over it, n = ceil(oversize R),
@@ -27,8 +27,10 @@ struct ComposePosition {
   double a = 0;              // in [0, 1]
 };
 
-// Where video frame j of `video_frames` lies in a sequence of `keyframes` (>= 2) keyframes.
-ComposePosition compose_position(std::uint64_t j, std::uint64_t video_frames, std::uint64_t keyframes);
+// Where video frame j of `video_frames` lies in a sequence of `keyframes` (>= 2) keyframes whose
+// zoom ends `steps` keyframe steps in (log_R(w0 / w1) <= keyframes - 1: the last keyframe may be
+// narrower than the end asked for): z = steps j / (video_frames - 1).
+ComposePosition compose_position(std::uint64_t j, std::uint64_t video_frames, std::uint64_t keyframes, double steps);
 
 // One video frame of out_w x out_h from keyframes k (coarse) and k + 1 (fine; the same size as
 // coarse) at position a, for a zoom ratio R between them. Both keyframes' views share their centre

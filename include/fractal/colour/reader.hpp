@@ -41,6 +41,7 @@ struct FileInfo {
   // A zoom sequence (fractal-render --zoom-sequence; /counts attributes zoom_sequence_*): frame k
   // covers width w0 / ratio^k on a grid `oversize` times finer than the video frame; 0: not one.
   double sequence_ratio = 0, sequence_duration = 0;
+  double sequence_steps = 0;  // the zoom asked for in keyframe steps, log_R(w0 / w1) (older files: keyframes - 1)
   std::uint32_t sequence_oversize = 1;
   std::vector<std::uint8_t> chunk_done;                    // [frames * strips_per_frame]
   std::uint64_t chunks_done() const;
