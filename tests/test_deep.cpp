@@ -457,11 +457,15 @@ TEST(ReferenceFile, RoundTripAndDamage) {
 // The frames on which the vector kernels are checked against the scalar ones, pixel by pixel:
 // Mandelbrot (1e14's centre at several depths, so that BLA steps are taken or not) and Julia, both
 // delta types (extended also past double's range), with and without BLA, rotated, a width that is
-// not a multiple of 8 or 4, and a budget small enough that pixels stop at max_iter. fn(f, what)
-// for each; returns the number of frames and of those with BLA.
+// not a multiple of 8 or 4, a budget small enough that pixels stop at max_iter, and a reference
+// shorter than the budget (Mandelbrot, 101 values for max_iter 4036: pixels rebase where it ends,
+// n == last). fn(f, what) for each; returns the number of frames and of those with BLA.
 template <class Fn>
 std::pair<int, int> for_each_vector_check_frame(Fn fn) {
   const ReferenceOrbit om = compute_reference(kf1e14_spec(300));
+  ReferenceSpec ss = kf1e14_spec(300);
+  ss.max_iter = 100;
+  const ReferenceOrbit os = compute_reference(ss);
   ReferenceSpec js, jc;
   js.z0_re = "0.1";
   js.z0_im = "0.2";
@@ -476,8 +480,10 @@ std::pair<int, int> for_each_vector_check_frame(Fn fn) {
     for (std::int64_t e : {-47, -60, -150, -1200})
       for (std::uint32_t max_iter : {4036u, 300u})
         for (bool rotate : {false, true})
-          for (bool bla : {false, true}) {
+          for (bool bla : {false, true})
+          for (bool short_ref : {false, true}) {
             if (method == Method::PerturbDouble && e < kDoubleDeltaLog2) continue;
+            if (short_ref && (julia || max_iter != 4036u || rotate)) continue;
             DeepFrame f;
             f.method = method;
             f.julia = julia;
@@ -489,8 +495,8 @@ std::pair<int, int> for_each_vector_check_frame(Fn fn) {
               f.rot_cos = std::cos(0.5);
               f.rot_sin = std::sin(0.5);
             }
-            f.start = julia ? &oj : &om;
-            f.rebase = julia ? &oc : &om;
+            f.start = julia ? &oj : short_ref ? &os : &om;
+            f.rebase = julia ? &oc : short_ref ? &os : &om;
             f.c_re = julia ? -0.8 : -1.76;
             f.c_im = julia ? 0.156 : -0.0126;
             BlaTable ts, tr;
@@ -505,7 +511,8 @@ std::pair<int, int> for_each_vector_check_frame(Fn fn) {
             }
             const std::string what = std::string(method_name(method)) + " julia " + std::to_string(julia) + " e " +
                                      std::to_string(e) + " max_iter " + std::to_string(f.max_iter) + " rotate " +
-                                     std::to_string(rotate) + " bla " + std::to_string(bla);
+                                     std::to_string(rotate) + " bla " + std::to_string(bla) +
+                                     (short_ref ? " short reference" : "");
             fn(f, what);
             ++frames;
             bla_frames += bla;
@@ -548,8 +555,9 @@ TEST(PerturbationAvx512, BitIdenticalToScalar) {
   const auto [frames, bla_frames] = for_each_vector_check_frame([](const DeepFrame& f, const std::string& what) {
     expect_rows_bit_identical(f, what, f.method == Method::PerturbExp ? render_row_exp_avx512 : render_row_double_avx512);
   });
-  EXPECT_EQ(frames, 48 + 64);  // double: 3 depths; extended: 4 (-1200 is past double's range)
-  EXPECT_EQ(bla_frames, 24 + 32);
+  // double: 3 depths; extended: 4 (-1200 is past double's range); the short reference: 6 + 8
+  EXPECT_EQ(frames, 48 + 64 + 14);
+  EXPECT_EQ(bla_frames, 24 + 32 + 7);
 }
 
 // The AVX2 kernels (double and extended-exponent deltas, 4 lanes) against the scalar ones: only
@@ -562,8 +570,8 @@ TEST(PerturbationAvx2, BitIdenticalToScalar) {
     const int esc = expect_rows_bit_identical(f, what, x ? render_row_exp_avx2 : render_row_double_avx2);
     if (x) escaped_exp += esc;
   });
-  EXPECT_EQ(frames, 48 + 64);
-  EXPECT_EQ(bla_frames, 24 + 32);
+  EXPECT_EQ(frames, 48 + 64 + 14);
+  EXPECT_EQ(bla_frames, 24 + 32 + 7);
   EXPECT_GT(escaped_exp, 1000);  // the extended frames' z at escape were compared, not only NaNs
 }
 
