@@ -7,12 +7,16 @@
 #include <mpfr.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <complex>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fractal/deep/bla.hpp"
 #include "fractal/deep/floatexp.hpp"
@@ -450,13 +454,18 @@ TEST(ReferenceFile, RoundTripAndDamage) {
   EXPECT_NE(why.find("CRC"), std::string::npos) << why;
 }
 
-// The AVX-512 kernels (double and extended-exponent deltas) and the AVX2 one (double deltas)
-// against the scalar ones, pixel by pixel: counts and z at escape bit-identical, Mandelbrot (1e14's centre at several depths, so that BLA steps are taken or not) and Julia, with
-// and without BLA, rotated, a width that is not a multiple of 8, and a budget small enough that
-// pixels stop at max_iter.
-TEST(PerturbationAvx512, BitIdenticalToScalar) {
-  if (!perturb_avx512_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
+// The frames on which the vector kernels are checked against the scalar ones, pixel by pixel:
+// Mandelbrot (1e14's centre at several depths, so that BLA steps are taken or not) and Julia, both
+// delta types (extended also past double's range), with and without BLA, rotated, a width that is
+// not a multiple of 8 or 4, a budget small enough that pixels stop at max_iter, and a reference
+// shorter than the budget (Mandelbrot, 101 values for max_iter 4036: pixels rebase where it ends,
+// n == last). fn(f, what) for each; returns the number of frames and of those with BLA.
+template <class Fn>
+std::pair<int, int> for_each_vector_check_frame(Fn fn) {
   const ReferenceOrbit om = compute_reference(kf1e14_spec(300));
+  ReferenceSpec ss = kf1e14_spec(300);
+  ss.max_iter = 100;
+  const ReferenceOrbit os = compute_reference(ss);
   ReferenceSpec js, jc;
   js.z0_re = "0.1";
   js.z0_im = "0.2";
@@ -471,8 +480,10 @@ TEST(PerturbationAvx512, BitIdenticalToScalar) {
     for (std::int64_t e : {-47, -60, -150, -1200})
       for (std::uint32_t max_iter : {4036u, 300u})
         for (bool rotate : {false, true})
-          for (bool bla : {false, true}) {
+          for (bool bla : {false, true})
+          for (bool short_ref : {false, true}) {
             if (method == Method::PerturbDouble && e < kDoubleDeltaLog2) continue;
+            if (short_ref && (julia || max_iter != 4036u || rotate)) continue;
             DeepFrame f;
             f.method = method;
             f.julia = julia;
@@ -484,8 +495,8 @@ TEST(PerturbationAvx512, BitIdenticalToScalar) {
               f.rot_cos = std::cos(0.5);
               f.rot_sin = std::sin(0.5);
             }
-            f.start = julia ? &oj : &om;
-            f.rebase = julia ? &oc : &om;
+            f.start = julia ? &oj : short_ref ? &os : &om;
+            f.rebase = julia ? &oc : short_ref ? &os : &om;
             f.c_re = julia ? -0.8 : -1.76;
             f.c_im = julia ? 0.156 : -0.0126;
             BlaTable ts, tr;
@@ -498,41 +509,161 @@ TEST(PerturbationAvx512, BitIdenticalToScalar) {
               f.bla_start = &ts;
               f.bla_rebase = julia ? &tr : &ts;
             }
-            for (std::uint32_t row = 0; row < f.height; ++row) {
-              std::vector<std::uint32_t> got(f.width);
-              std::vector<double> zx(f.width), zy(f.width);
-              const std::uint64_t sum = method == Method::PerturbExp
-                                            ? render_row_exp_avx512(f, row, got.data(), zx.data(), zy.data())
-                                            : render_row_double_avx512(f, row, got.data(), zx.data(), zy.data());
-              std::vector<std::uint32_t> got4(f.width);
-              std::vector<double> zx4(f.width), zy4(f.width);
-              const bool avx2 = method == Method::PerturbDouble && perturb_avx2_available();
-              if (avx2) {
-                EXPECT_EQ(render_row_double_avx2(f, row, got4.data(), zx4.data(), zy4.data()), sum);
-                for (std::uint32_t j = 0; j < f.width; ++j) {
-                  ASSERT_EQ(got4[j], got[j]) << "AVX2, pixel " << row << "," << j;
-                  EXPECT_TRUE((zx4[j] == zx[j] && zy4[j] == zy[j]) || (std::isnan(zx4[j]) && std::isnan(zx[j])));
-                }
-              }
-              std::uint64_t want_sum = 0;
-              for (std::uint32_t j = 0; j < f.width; ++j) {
-                double ex, ey;
-                const std::uint32_t want = perturb_pixel(f, row, j, ex, ey);
-                want_sum += want;
-                ASSERT_EQ(got[j], want) << method_name(method) << " julia " << julia << " e " << e << " bla " << bla
-                                        << " pixel " << row << "," << j;
-                if (std::isnan(ex)) {
-                  EXPECT_TRUE(std::isnan(zx[j]) && std::isnan(zy[j]));
-                } else {
-                  EXPECT_EQ(zx[j], ex);
-                  EXPECT_EQ(zy[j], ey);
-                }
-              }
-              EXPECT_EQ(sum, want_sum);
-            }
+            const std::string what = std::string(method_name(method)) + " julia " + std::to_string(julia) + " e " +
+                                     std::to_string(e) + " max_iter " + std::to_string(f.max_iter) + " rotate " +
+                                     std::to_string(rotate) + " bla " + std::to_string(bla) +
+                                     (short_ref ? " short reference" : "");
+            fn(f, what);
             ++frames;
             bla_frames += bla;
           }
-  EXPECT_EQ(frames, 48 + 64);  // double: 3 depths; extended: 4 (-1200 is past double's range)
-  EXPECT_EQ(bla_frames, 24 + 32);
+  return {frames, bla_frames};
+}
+
+// One vector kernel (render_row) against the scalar perturb_pixel on every row of f: counts, their
+// sum and z at escape (bit patterns; NaN where the pixel does not escape) identical. Returns the
+// number of escaped pixels.
+template <class RenderRow>
+int expect_rows_bit_identical(const DeepFrame& f, const std::string& what, RenderRow render_row) {
+  int escaped = 0;
+  for (std::uint32_t row = 0; row < f.height; ++row) {
+    std::vector<std::uint32_t> got(f.width);
+    std::vector<double> zx(f.width), zy(f.width);
+    const std::uint64_t sum = render_row(f, row, got.data(), zx.data(), zy.data());
+    std::uint64_t want_sum = 0;
+    for (std::uint32_t j = 0; j < f.width; ++j) {
+      double ex, ey;
+      const std::uint32_t want = perturb_pixel(f, row, j, ex, ey);
+      want_sum += want;
+      EXPECT_EQ(got[j], want) << what << " pixel " << row << "," << j;
+      if (std::isnan(ex)) {
+        EXPECT_TRUE(std::isnan(zx[j]) && std::isnan(zy[j])) << what << " pixel " << row << "," << j;
+      } else {
+        ++escaped;
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(zx[j]), std::bit_cast<std::uint64_t>(ex)) << what << " pixel " << row << "," << j;
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(zy[j]), std::bit_cast<std::uint64_t>(ey)) << what << " pixel " << row << "," << j;
+      }
+    }
+    EXPECT_EQ(sum, want_sum) << what << " row " << row;
+  }
+  return escaped;
+}
+
+// The AVX-512 kernels (double and extended-exponent deltas) against the scalar ones.
+TEST(PerturbationAvx512, BitIdenticalToScalar) {
+  if (!perturb_avx512_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  const auto [frames, bla_frames] = for_each_vector_check_frame([](const DeepFrame& f, const std::string& what) {
+    expect_rows_bit_identical(f, what, f.method == Method::PerturbExp ? render_row_exp_avx512 : render_row_double_avx512);
+  });
+  // double: 3 depths; extended: 4 (-1200 is past double's range); the short reference: 6 + 8
+  EXPECT_EQ(frames, 48 + 64 + 14);
+  EXPECT_EQ(bla_frames, 24 + 32 + 7);
+}
+
+// The AVX2 kernels (double and extended-exponent deltas, 4 lanes) against the scalar ones: only
+// AVX2 and FMA needed, so this runs on CPUs without AVX-512 too.
+TEST(PerturbationAvx2, BitIdenticalToScalar) {
+  if (!perturb_avx2_available()) GTEST_SKIP() << "no AVX2/FMA on this CPU";
+  int escaped_exp = 0;
+  const auto [frames, bla_frames] = for_each_vector_check_frame([&](const DeepFrame& f, const std::string& what) {
+    const bool x = f.method == Method::PerturbExp;
+    const int esc = expect_rows_bit_identical(f, what, x ? render_row_exp_avx2 : render_row_double_avx2);
+    if (x) escaped_exp += esc;
+  });
+  EXPECT_EQ(frames, 48 + 64 + 14);
+  EXPECT_EQ(bla_frames, 24 + 32 + 7);
+  EXPECT_GT(escaped_exp, 1000);  // the extended frames' z at escape were compared, not only NaNs
+}
+
+// The AVX2 kernel's CxExp operations (it has no getexp/scalef: exponents read from the bits,
+// powers of two applied by multiplication) against the scalar ones, bit for bit, on values the
+// frames above rarely reach: sums that cancel into denormals (normalise's 2^64 rescaling), parts
+// far below the other one, exponents just inside and outside cx_add's 2^-1022 drop and
+// cx_norm_less's 8, cx_to_double into double's denormals and overflow, zeros.
+TEST(PerturbationAvx2, CxExpOperationsBitIdentical) {
+  if (!perturb_avx2_available()) GTEST_SKIP() << "no AVX2/FMA on this CPU";
+  std::mt19937_64 rng(14);
+  std::uniform_real_distribution<double> unit(1.0, 2.0);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
+  auto sign = [&](double x) { return (rng() & 1) ? -x : x; };
+  // a part of a normalised value: the maximum in [1, 2), the other one anything below it
+  auto part_below = [&]() -> double {
+    switch (pick(4)) {
+      case 0: return 0.0;
+      case 1: return sign(unit(rng) * 0.5);
+      default: return sign(std::ldexp(unit(rng), -pick(1100)));  // down to double's denormals
+    }
+  };
+  auto value = [&](std::int64_t e) -> CxExp {
+    if (pick(16) == 0) return CxExp{};
+    const double mx = sign(unit(rng)), other = part_below();
+    return pick(2) ? CxExp{mx, other, e} : CxExp{other, mx, e};
+  };
+  auto exponent = [&]() -> std::int64_t {
+    switch (pick(3)) {
+      case 0: return pick(6001) - 3000;
+      case 1: return pick(3301) - 1200;  // cx_to_double's range and around it
+      default: return pick(41) - 20;
+    }
+  };
+  auto same = [](const CxExp& x, const CxExp& y) {
+    return std::bit_cast<std::uint64_t>(x.re) == std::bit_cast<std::uint64_t>(y.re) &&
+           std::bit_cast<std::uint64_t>(x.im) == std::bit_cast<std::uint64_t>(y.im) && x.e == y.e;
+  };
+  auto show = [](const CxExp& x) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "(%a, %a, %lld)", x.re, x.im, static_cast<long long>(x.e));
+    return std::string(buf);
+  };
+  int denormal_sums = 0, tiny_doubles = 0, drops = 0;
+  for (int it = 0; it < 200000; ++it) {
+    CxExp a[4], b[4], raw[4];
+    RealExp r2[4];
+    for (int l = 0; l < 4; ++l) {
+      a[l] = value(exponent());
+      const std::int64_t eb = a[l].e == kZeroExp ? exponent() : a[l].e;
+      switch (pick(5)) {
+        case 0: b[l] = value(exponent()); break;
+        case 1: b[l] = value(eb + pick(9) - 4); break;                   // norm_less decided by the norms
+        case 2: b[l] = value(eb + (pick(2) ? 1 : -1) * (1021 + pick(4))); break;  // cx_add's drop boundary
+        default: {  // cancellation: b = -a + a little, at a's exponent
+          b[l] = a[l];
+          b[l].re = -b[l].re;
+          b[l].im = -b[l].im;
+          if (pick(2)) b[l].re += sign(std::ldexp(1.0, -pick(1080)));
+          else b[l].im += sign(std::ldexp(1.0, -pick(1080)));
+          if (a[l].e == kZeroExp) b[l] = CxExp{};
+        }
+      }
+      r2[l] = pick(8) == 0 ? RealExp{} : RealExp{unit(rng), (a[l].e == kZeroExp ? 0 : 2 * a[l].e) + pick(7) - 3};
+      const auto raw_part = [&]() {
+        return pick(4) == 0 ? 0.0 : sign(std::ldexp(unit(rng), pick(1200) - 1100));  // normal and denormal
+      };
+      raw[l] = CxExp{raw_part(), raw_part(), exponent()};
+    }
+    const CxOps4 v = cx_ops_avx2(a, b, r2);
+    const CxOps4 w = cx_ops_avx2(raw, b, r2);
+    for (int l = 0; l < 4; ++l) {
+      const CxExp add = cx_add(a[l], b[l]), mul = cx_mul(a[l], b[l]), nrm = normalise(raw[l].re, raw[l].im, raw[l].e);
+      ASSERT_TRUE(same(v.add[l], add)) << show(a[l]) << " + " << show(b[l]) << ": " << show(v.add[l]) << " vs " << show(add);
+      ASSERT_TRUE(same(v.mul[l], mul)) << show(a[l]) << " * " << show(b[l]) << ": " << show(v.mul[l]) << " vs " << show(mul);
+      ASSERT_TRUE(same(w.norm[l], nrm)) << show(raw[l]) << ": " << show(w.norm[l]) << " vs " << show(nrm);
+      ASSERT_EQ(v.less[l], cx_norm_less(a[l], b[l])) << show(a[l]) << " < " << show(b[l]);
+      ASSERT_EQ(v.norm2_less[l], norm2_less(a[l], r2[l])) << show(a[l]) << " vs " << r2[l].m << " 2^" << r2[l].e;
+      double re, im;
+      cx_to_double(a[l], re, im);
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(v.re[l]), std::bit_cast<std::uint64_t>(re)) << show(a[l]) << " " << v.re[l] << " " << re;
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(v.im[l]), std::bit_cast<std::uint64_t>(im)) << show(a[l]) << " " << v.im[l] << " " << im;
+      const double m0 = std::fmax(std::fabs(a[l].re + (b[l].e == a[l].e ? b[l].re : 0.0)),
+                                  std::fabs(a[l].im + (b[l].e == a[l].e ? b[l].im : 0.0)));
+      denormal_sums += a[l].e != kZeroExp && b[l].e == a[l].e && m0 != 0 && m0 < 0x1p-1022;
+      denormal_sums += std::fmax(std::fabs(raw[l].re), std::fabs(raw[l].im)) < 0x1p-1022 && (raw[l].re != 0 || raw[l].im != 0);
+      tiny_doubles += (re != 0 && std::fabs(re) < 0x1p-1022) || (im != 0 && std::fabs(im) < 0x1p-1022);
+      drops += a[l].e != kZeroExp && b[l].e != kZeroExp && std::llabs(a[l].e - b[l].e) > 1022;
+    }
+  }
+  // the rare paths were taken
+  EXPECT_GT(denormal_sums, 1000);
+  EXPECT_GT(tiny_doubles, 1000);
+  EXPECT_GT(drops, 1000);
 }

@@ -30,6 +30,33 @@ void start_double_lane(Lanes& s, int l, const DeepFrame& f, std::uint32_t row, s
   s.Y[l] = f.start->z[1];
 }
 
+// Lane l takes pixel j with extended-exponent deltas: the scalar pixel_exp's start (off =
+// cx_scaled(u m, v m, e) with dx = m 2^e; Mandelbrot delta = 0, dc = off; Julia delta = off, dc = 0;
+// Z = the start orbit's Z_0, n = k = 0).
+template <class Lanes>
+void start_exp_lane(Lanes& s, int l, const DeepFrame& f, std::uint32_t row, std::uint32_t j, std::int64_t start_addr,
+                    std::int64_t start_last) {
+  double u, v;
+  pixel_offset(f, row, j, u, v);
+  const CxExp off = cx_scaled(u * f.dx.m, v * f.dx.m, f.dx.e);
+  CxExp d, dc;
+  if (f.julia) d = off;
+  else dc = off;
+  s.dre[l] = d.re;
+  s.dim[l] = d.im;
+  s.de[l] = d.e;
+  s.cre[l] = dc.re;
+  s.cim[l] = dc.im;
+  s.ce[l] = dc.e;
+  const CxExp& z0 = f.start->zx[0];
+  s.zre[l] = z0.re;
+  s.zim[l] = z0.im;
+  s.ze[l] = z0.e;
+  s.n[l] = s.k[l] = 0;
+  s.addr[l] = start_addr;
+  s.last[l] = start_last;
+}
+
 // Lane l's pixel is done (escaped, or at max_iter): its count (and z at escape, NaN when none)
 // into the row's outputs. Returns the count.
 template <class Lanes>
@@ -61,6 +88,32 @@ inline unsigned find_double_steps(unsigned candidates, const BlaTable* const* ta
     AI[l] = st.ai;
     BR[l] = st.br;
     BI[l] = st.bi;
+    LL[l] = std::int64_t{1} << level;
+    used |= 1u << l;
+  }
+  return used;
+}
+
+// The same for extended-exponent deltas (BlaTable::find_x with the lane's delta dre/dim/de):
+// A and B as CxExp parts.
+inline unsigned find_exp_steps(unsigned candidates, const BlaTable* const* table, const std::int64_t* nn,
+                               const std::int64_t* kk, const double* dre, const double* dim, const std::int64_t* de,
+                               std::int64_t max_iter, double* AR, double* AI, std::int64_t* AE, double* BR,
+                               double* BI, std::int64_t* BE, std::int64_t* LL) {
+  unsigned used = 0;
+  for (unsigned m = candidates; m; m &= m - 1) {
+    const int l = __builtin_ctz(m);
+    if (!table[l]) continue;
+    const std::size_t nl = static_cast<std::size_t>(nn[l]);
+    const int level = table[l]->find_x(nl, CxExp{dre[l], dim[l], de[l]}, static_cast<std::uint64_t>(max_iter - kk[l]));
+    if (level < 0) continue;
+    const BlaStepX& st = table[l]->step_x(level, nl);
+    AR[l] = st.a.re;
+    AI[l] = st.a.im;
+    AE[l] = st.a.e;
+    BR[l] = st.b.re;
+    BI[l] = st.b.im;
+    BE[l] = st.b.e;
     LL[l] = std::int64_t{1} << level;
     used |= 1u << l;
   }

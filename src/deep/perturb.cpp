@@ -257,10 +257,10 @@ std::uint32_t perturb_pixel(const DeepFrame& f, std::uint32_t i, std::uint32_t j
 
 std::uint64_t render_row_deep(const DeepFrame& f, std::uint32_t row, std::uint32_t* out, float* smooth,
                               float* distance) {
-  // The vector kernel: double deltas, no derivative (/distance stays scalar).
+  // The vector kernels: no derivative (/distance stays scalar).
   thread_local std::vector<double> vzx, vzy;  // [width]: z at escape from the vector kernel
-  // 8 lanes: AVX-512, both delta types; 4 lanes: AVX2, double deltas.
-  const bool vec = !distance && (f.lanes == 8 || (f.lanes == 4 && f.method == Method::PerturbDouble));
+  // 8 lanes: AVX-512, 4 lanes: AVX2; both delta types.
+  const bool vec = !distance && (f.lanes == 8 || f.lanes == 4);
   if (vec) {
     if (smooth) {
       vzx.resize(f.width);
@@ -268,9 +268,11 @@ std::uint64_t render_row_deep(const DeepFrame& f, std::uint32_t row, std::uint32
     }
     double* ex = smooth ? vzx.data() : nullptr;
     double* ey = smooth ? vzy.data() : nullptr;
-    const std::uint64_t s = f.lanes == 4                      ? render_row_double_avx2(f, row, out, ex, ey)
-                            : f.method == Method::PerturbExp ? render_row_exp_avx512(f, row, out, ex, ey)
-                                                             : render_row_double_avx512(f, row, out, ex, ey);
+    const bool x = f.method == Method::PerturbExp;
+    const std::uint64_t s = f.lanes == 4 ? (x ? render_row_exp_avx2(f, row, out, ex, ey)
+                                              : render_row_double_avx2(f, row, out, ex, ey))
+                                         : (x ? render_row_exp_avx512(f, row, out, ex, ey)
+                                              : render_row_double_avx512(f, row, out, ex, ey));
     if (!smooth) return s;
   }
   std::uint64_t sum = 0;

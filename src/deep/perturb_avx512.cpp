@@ -410,25 +410,7 @@ std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::
       return;
     }
     const std::uint32_t j = next++;
-    double u, v;
-    pixel_offset(f, row, j, u, v);
-    const CxExp off = cx_scaled(u * f.dx.m, v * f.dx.m, f.dx.e);
-    CxExp d, dc;
-    if (f.julia) d = off;
-    else dc = off;
-    s.dre[l] = d.re;
-    s.dim[l] = d.im;
-    s.de[l] = d.e;
-    s.cre[l] = dc.re;
-    s.cim[l] = dc.im;
-    s.ce[l] = dc.e;
-    const CxExp& z0 = f.start->zx[0];
-    s.zre[l] = z0.re;
-    s.zim[l] = z0.im;
-    s.ze[l] = z0.e;
-    s.n[l] = s.k[l] = 0;
-    s.addr[l] = start_addr;
-    s.last[l] = start_last;
+    start_exp_lane(s, l, f, row, j, start_addr, start_last);
     table[l] = f.bla_start;
     on_rebase = static_cast<__mmask8>(on_rebase & ~(1u << l));
     pixel[l] = j;
@@ -475,23 +457,8 @@ std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::
         _mm512_store_si512(de, d.e);
         _mm512_store_si512(nn, n);
         _mm512_store_si512(kk, k);
-        __mmask8 use = 0;
-        for (unsigned m = aligned; m; m &= m - 1) {
-          const int l = __builtin_ctz(m);
-          if (!table[l]) continue;
-          const std::size_t nl = static_cast<std::size_t>(nn[l]);
-          const int level = table[l]->find_x(nl, CxExp{dre[l], dim[l], de[l]}, static_cast<std::uint64_t>(max_iter - kk[l]));
-          if (level < 0) continue;
-          const BlaStepX& st = table[l]->step_x(level, nl);
-          AR[l] = st.a.re;
-          AI[l] = st.a.im;
-          AE[l] = st.a.e;
-          BR[l] = st.b.re;
-          BI[l] = st.b.im;
-          BE[l] = st.b.e;
-          LL[l] = std::int64_t{1} << level;
-          use = static_cast<__mmask8>(use | (1u << l));
-        }
+        const __mmask8 use = static_cast<__mmask8>(
+            find_exp_steps(aligned, table, nn, kk, dre, dim, de, max_iter, AR, AI, AE, BR, BI, BE, LL));
         if (use) {
           w.re = _mm512_mask_load_pd(w.re, use, AR);
           w.im = _mm512_mask_load_pd(w.im, use, AI);

@@ -68,7 +68,7 @@ void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTi
 void print_bla(std::FILE* out, const deep::DeepJob& job, double seconds) {
   std::fprintf(out, "  perturbation kernel: %s\n",
                job.lanes == 8   ? "avx512, 8 pixels at once (scalar with --distance)"
-               : job.lanes == 4 ? "avx2, 4 pixels at once with double deltas (scalar with extended deltas or --distance)"
+               : job.lanes == 4 ? "avx2, 4 pixels at once (scalar with --distance)"
                                 : "scalar, one pixel at a time");
   if (!job.bla) {
     std::fprintf(out, "  BLA off (--no-bla): plain perturbation, one step per iteration\n");

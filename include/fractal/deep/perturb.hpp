@@ -42,8 +42,9 @@ struct DeepFrame {
   // delta_0 = its offset, dc = 0; rebase = the critical orbit from Z_0 = 0.
   const ReferenceOrbit* start = nullptr;
   const ReferenceOrbit* rebase = nullptr;
-  // 8: the AVX-512 kernels (perturb_simd.hpp); 4: the AVX2 kernel for double deltas; 1: scalar
-  // (and always with /distance). All give the same counts; set from the job's --kernel choice.
+  // 8: the AVX-512 kernels (perturb_simd.hpp); 4: the AVX2 kernels; 1: scalar (and always with
+  // /distance). Both delta types in each; all give the same counts (and z at escape), bit for bit;
+  // set from the job's --kernel choice.
   std::uint8_t lanes = 1;
   // The BLA tables of start and rebase (bla.hpp); null: plain perturbation (--no-bla).
   const BlaTable* bla_start = nullptr;
