@@ -196,7 +196,8 @@ FRACTAL_TARGET __attribute__((always_inline)) inline void step_double(DoubleRow&
   const __m512d nb = _mm512_fmadd_pd(a, wi, _mm512_fmadd_pd(b, wr, ti));
   a = na;
   b = nb;
-  n = _mm512_add_epi64(n, len);
+  // Idle lanes stay at n = 0, so that they load Z_0 (valid memory) however long the others run.
+  n = _mm512_maskz_add_epi64(g.active, n, len);
   k = _mm512_add_epi64(k, len);
   // Z_n of each lane: (re, im) at addr + 16 n. Idle lanes keep a valid address (refill).
   alignas(64) std::int64_t where[8];
@@ -473,7 +474,7 @@ std::uint64_t render_row_exp_avx512(const DeepFrame& f, std::uint32_t row, std::
       }
     }
     d = vadd(vmul(d, w), x2);
-    n = _mm512_add_epi64(n, len);
+    n = _mm512_maskz_add_epi64(active, n, len);  // idle lanes stay at n = 0: they load Z_0 (valid memory)
     k = _mm512_add_epi64(k, len);
     // Z at the new index: 24 n bytes = 8 n + 16 n
     // one 16-byte load (re, im) and one 8-byte load (e) per lane, as in the double kernel

@@ -32,7 +32,7 @@ void print_summary(std::FILE* out, const Config& cfg, const ChunkLayout& layout,
     std::fprintf(out, "  precision: double%s\n", cfg.precision == Precision::Auto ? " (auto)" : "");
   }
   std::fprintf(out, "  %d rank(s) x %d thread(s) on rank 0, kernel %s, %llu chunks of %u rows, deflate %d\n", ranks,
-               threads_rank0, cfg.perturbation() ? "perturbation (scalar)" : kernel_name(kernel), static_cast<unsigned long long>(layout.chunk_count()),
+               threads_rank0, kernel_name(kernel), static_cast<unsigned long long>(layout.chunk_count()),
                layout.strip_rows, cfg.compression_level);
   std::fflush(out);
 }
