@@ -481,9 +481,11 @@ std::pair<int, int> for_each_vector_check_frame(Fn fn) {
       for (std::uint32_t max_iter : {4036u, 300u})
         for (bool rotate : {false, true})
           for (bool bla : {false, true})
-          for (bool short_ref : {false, true}) {
+          for (bool short_ref : {false, true})
+          for (bool offset : {false, true}) {
             if (method == Method::PerturbDouble && e < kDoubleDeltaLog2) continue;
             if (short_ref && (julia || max_iter != 4036u || rotate)) continue;
+            if (offset && (short_ref || rotate || max_iter != 4036u)) continue;
             DeepFrame f;
             f.method = method;
             f.julia = julia;
@@ -499,9 +501,17 @@ std::pair<int, int> for_each_vector_check_frame(Fn fn) {
             f.rebase = julia ? &oc : short_ref ? &os : &om;
             f.c_re = julia ? -0.8 : -1.76;
             f.c_im = julia ? 0.156 : -0.0126;
+            if (offset) {  // a moving deep zoom's frame: its centre 4.06, -3.125 spacings from the reference
+              f.has_offset = true;
+              f.off_x = cx_scaled(3.25 * 1.25, -2.5 * 1.25, e);
+              if (method == Method::PerturbDouble) {
+                f.off_re = std::ldexp(3.25 * 1.25, static_cast<int>(e));
+                f.off_im = std::ldexp(-2.5 * 1.25, static_cast<int>(e));
+              }
+            }
             BlaTable ts, tr;
             if (bla) {
-              const double h = std::hypot(0.5 * f.width, 0.5 * f.height) * f.dx.m;
+              const double h = std::hypot(0.5 * f.width, 0.5 * f.height) * f.dx.m + (offset ? 5.2 : 0.0);
               const RealExp dc_max = julia ? RealExp{} : RealExp{h / 8, e + 3};
               const bool ext = method == Method::PerturbExp;
               ts = build_bla(*f.start, dc_max, 2.0, ext, bla_epsilon(f.width, f.height));
@@ -512,7 +522,7 @@ std::pair<int, int> for_each_vector_check_frame(Fn fn) {
             const std::string what = std::string(method_name(method)) + " julia " + std::to_string(julia) + " e " +
                                      std::to_string(e) + " max_iter " + std::to_string(f.max_iter) + " rotate " +
                                      std::to_string(rotate) + " bla " + std::to_string(bla) +
-                                     (short_ref ? " short reference" : "");
+                                     (short_ref ? " short reference" : "") + (offset ? " offset" : "");
             fn(f, what);
             ++frames;
             bla_frames += bla;
@@ -555,9 +565,10 @@ TEST(PerturbationAvx512, BitIdenticalToScalar) {
   const auto [frames, bla_frames] = for_each_vector_check_frame([](const DeepFrame& f, const std::string& what) {
     expect_rows_bit_identical(f, what, f.method == Method::PerturbExp ? render_row_exp_avx512 : render_row_double_avx512);
   });
-  // double: 3 depths; extended: 4 (-1200 is past double's range); the short reference: 6 + 8
-  EXPECT_EQ(frames, 48 + 64 + 14);
-  EXPECT_EQ(bla_frames, 24 + 32 + 7);
+  // double: 3 depths; extended: 4 (-1200 is past double's range); the short reference: 6 + 8;
+  // frames offset from the reference (a moving deep zoom): 12 + 16
+  EXPECT_EQ(frames, 48 + 64 + 14 + 28);
+  EXPECT_EQ(bla_frames, 24 + 32 + 7 + 14);
 }
 
 // The AVX2 kernels (double and extended-exponent deltas, 4 lanes) against the scalar ones: only
@@ -570,8 +581,8 @@ TEST(PerturbationAvx2, BitIdenticalToScalar) {
     const int esc = expect_rows_bit_identical(f, what, x ? render_row_exp_avx2 : render_row_double_avx2);
     if (x) escaped_exp += esc;
   });
-  EXPECT_EQ(frames, 48 + 64 + 14);
-  EXPECT_EQ(bla_frames, 24 + 32 + 7);
+  EXPECT_EQ(frames, 48 + 64 + 14 + 28);
+  EXPECT_EQ(bla_frames, 24 + 32 + 7 + 14);
   EXPECT_GT(escaped_exp, 1000);  // the extended frames' z at escape were compared, not only NaNs
 }
 

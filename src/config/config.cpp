@@ -387,7 +387,9 @@ std::string Config::resolved_text() const {
   if (distance) os << "distance = true\n";
   if (!zoom_sequence) os << "frames = " << frames << "\n";  // a zoom sequence derives its keyframes
   os << "fps = " << fmt(fps) << "\n";
-  if (deep_zoom) {  // the centre stays; the end width as text
+  if (deep_zoom && !end_center_re_text.empty())  // a moving deep zoom: the end centre as text
+    os << "end-center-re = " << end_center_re_text << "\nend-center-im = " << end_center_im_text << "\n";
+  if (deep_zoom) {  // the end width as text
     if (!end_zoom_text.empty()) os << "end-zoom = " << end_zoom_text << "\n";
     else os << "end-view-width = " << end_view_width_text << "\n";
   }
@@ -792,13 +794,19 @@ ParseResult parse_config(int argc, const char* const* argv) {
     deep_end = c.precision == Precision::Perturbation ||
                (c.precision == Precision::Auto && end_dx.e < c.log2_magnitude - 36);
     if (c.perturbation() || deep_end || c.zoom_sequence) {
-      // Perturbation at some frame: a zoom into the fixed centre on one reference orbit.
+      // Perturbation at some frame: a zoom on one reference orbit, into the fixed centre, or towards
+      // an end centre by the "zoom" rule (deep::zoom_centre_text; the reference is the end centre's).
       if (L.has("end-center-re")) {
         const std::string re = text_opt("end-center-re"), im = text_opt("end-center-im");
-        if (!deep::decimal_equal(re, c.center_re_text) || !deep::decimal_equal(im, c.center_im_text))
-          throw UsageError("--end-center-re/--end-center-im " + quote_text(re, 30) + "," + quote_text(im, 30) +
-                           ": a deep zoom keeps its centre (some frame needs perturbation: the last frame's pixel spacing is 2^" +
-                           std::to_string(end_dx.e) + "); omit them or give the start centre (moving deep paths are not supported yet)");
+        for (const auto& [name, text] : {std::pair{"--end-center-re", &re}, std::pair{"--end-center-im", &im}})
+          if (!decimal_is_zero(*text) && decimal_exponent10(*text) >= 6)
+            throw UsageError(std::string(name) + " " + quote_text(*text, 60) + " is beyond the coordinate limit 1e6");
+        if (!deep::decimal_equal(re, c.center_re_text) || !deep::decimal_equal(im, c.center_im_text)) {
+          c.end_center_re_text = re;
+          c.end_center_im_text = im;
+          const double mag = std::max({1.0, std::fabs(std::strtod(re.c_str(), nullptr)), std::fabs(std::strtod(im.c_str(), nullptr))});
+          c.log2_magnitude = std::max(c.log2_magnitude, static_cast<std::int64_t>(std::ceil(std::log2(mag))));
+        }
       }
       c.deep_zoom = true;
       c.end_view_width_text = ew;

@@ -73,7 +73,12 @@ std::vector<FrameParams> plan_deep_zoom(const Config& cfg) {
     } else {
       const double w = std::strtod(deep::frame_width_text(cfg, f).c_str(), nullptr);
       const double h = w * static_cast<double>(cfg.height) / static_cast<double>(cfg.width);
-      p.xmin = cx - w / 2; p.xmax = cx + w / 2; p.ymin = cy - h / 2; p.ymax = cy + h / 2;
+      double x = cx, y = cy;
+      if (!cfg.end_center_re_text.empty()) {  // a moving deep zoom: the centre by the zoom rule
+        x = std::strtod(deep::zoom_centre_text(cfg, 0, f, 128).c_str(), nullptr);
+        y = std::strtod(deep::zoom_centre_text(cfg, 1, f, 128).c_str(), nullptr);
+      }
+      p.xmin = x - w / 2; p.xmax = x + w / 2; p.ymin = y - h / 2; p.ymax = y + h / 2;
     }
     if (cfg.end_max_iter_growth)
       p.max_iter = round_max_iter(cfg.max_iter + *cfg.end_max_iter_growth * deep::frame_decades(cfg, f));

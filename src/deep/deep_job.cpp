@@ -107,17 +107,48 @@ DeepJob plan_deep(const Config& cfg, const std::vector<FrameParams>& plan) {
   spec.max_iter = budget;
   spec.escape_radius = cfg.escape_radius;
   spec.precision_bits = reference_precision(cfg.pixel_spacing.e, cfg.log2_magnitude);
+  // A deep zoom whose centre moves: every frame's centre by the zoom rule, the reference at the end
+  // centre, each perturbation frame offset from it (c(f) - c1, from the centre texts as stored).
+  const bool moving = cfg.deep_zoom && !cfg.end_center_re_text.empty();
+  const std::string& ref_re = moving ? cfg.end_center_re_text : cfg.center_re_text;
+  const std::string& ref_im = moving ? cfg.end_center_im_text : cfg.center_im_text;
+  if (moving) {
+    const long bits = static_cast<long>(spec.precision_bits);
+    if (!julia) {
+      f.c_re = std::strtod(ref_re.c_str(), nullptr);
+      f.c_im = std::strtod(ref_im.c_str(), nullptr);
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      job.center_re[k] = zoom_centre_text(cfg, 0, k, bits);
+      job.center_im[k] = zoom_centre_text(cfg, 1, k, bits);
+      DeepFrame& fr = job.frames[k];
+      fr.c_re = f.c_re;
+      fr.c_im = f.c_im;
+      if (job.method[k] == Method::Double) continue;
+      double rm, im;
+      std::int64_t re_e, im_e;
+      zoom_centre_offset(cfg, k, bits, rm, re_e, im, im_e);
+      if (rm == 0 && im == 0) continue;
+      fr.has_offset = true;
+      const std::int64_t e = std::max(rm != 0 ? re_e : im_e, im != 0 ? im_e : re_e);
+      fr.off_x = cx_scaled(rm * pow2(re_e - e), im * pow2(im_e - e), e);
+      if (job.method[k] == Method::PerturbDouble) {
+        fr.off_re = std::ldexp(rm, static_cast<int>(re_e));
+        fr.off_im = std::ldexp(im, static_cast<int>(im_e));
+      }
+    }
+  }
   if (julia) {
     ReferenceSpec start = spec, crit = spec;
-    start.z0_re = cfg.center_re_text;
-    start.z0_im = cfg.center_im_text;
+    start.z0_re = ref_re;
+    start.z0_im = ref_im;
     start.c_re = crit.c_re = cfg.c_re_text;
     start.c_im = crit.c_im = cfg.c_im_text;
     job.specs = {start, crit};
     job.roles = {"julia-start", "julia-critical"};
   } else {
-    spec.c_re = cfg.center_re_text;
-    spec.c_im = cfg.center_im_text;
+    spec.c_re = ref_re;
+    spec.c_im = ref_im;
     job.specs = {spec};
     job.roles = {"centre"};
   }
@@ -130,7 +161,15 @@ RealExp DeepJob::dc_max(std::size_t f) const {
   if (method[f] == Method::Double || fr.julia) return {};
   const double h = std::hypot(0.5 * fr.width, 0.5 * fr.height) * fr.dx.m;  // >= 0.7: normal
   const std::int64_t k = exponent_of(h);
-  return {h * pow2(-k), fr.dx.e + k};
+  RealExp r{h * pow2(-k), fr.dx.e + k};
+  if (fr.has_offset) {  // plus |offset| (the frame's centre from the reference), rounded up
+    const double o = std::hypot(fr.off_x.re, fr.off_x.im);
+    const std::int64_t e = std::max(r.e, fr.off_x.e + 1);
+    const double sum = (r.m * pow2(std::max<std::int64_t>(r.e - e, -1100)) + o * pow2(std::max<std::int64_t>(fr.off_x.e - e, -1100))) * (1 + 0x1p-40);
+    const std::int64_t s = exponent_of(sum);
+    r = {sum * pow2(-s), e + s};
+  }
+  return r;
 }
 
 void DeepJob::prepare_frames(const std::vector<std::uint64_t>& needed) {

@@ -1,6 +1,7 @@
 #pragma once
 // Internal to the vector perturbation kernels (perturb_avx512.cpp, perturb_avx2.cpp): the scalar
 // parts they share, on the lanes' spilled state (arrays of 8 or 4).
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -17,11 +18,11 @@ void start_double_lane(Lanes& s, int l, const DeepFrame& f, std::uint32_t row, s
   pixel_offset(f, row, j, u, v);
   s.a[l] = s.b[l] = s.p[l] = s.q[l] = 0;
   if (f.julia) {
-    s.a[l] = u * dx;
-    s.b[l] = v * dx;
+    s.a[l] = std::fma(u, dx, f.off_re);
+    s.b[l] = std::fma(v, dx, f.off_im);
   } else {
-    s.p[l] = u * dx;
-    s.q[l] = v * dx;
+    s.p[l] = std::fma(u, dx, f.off_re);
+    s.q[l] = std::fma(v, dx, f.off_im);
   }
   s.n[l] = s.k[l] = 0;
   s.addr[l] = start_addr;
@@ -38,7 +39,8 @@ void start_exp_lane(Lanes& s, int l, const DeepFrame& f, std::uint32_t row, std:
                     std::int64_t start_last) {
   double u, v;
   pixel_offset(f, row, j, u, v);
-  const CxExp off = cx_scaled(u * f.dx.m, v * f.dx.m, f.dx.e);
+  CxExp off = cx_scaled(u * f.dx.m, v * f.dx.m, f.dx.e);
+  if (f.has_offset) off = cx_add(off, f.off_x);
   CxExp d, dc;
   if (f.julia) d = off;
   else dc = off;

@@ -47,8 +47,8 @@ void pixel_c_double(const DeepFrame& f, std::uint32_t i, std::uint32_t j, double
   double u, v;
   pixel_offset(f, i, j, u, v);
   const double dx = f.dx.e < -1100 ? 0.0 : std::ldexp(f.dx.m, static_cast<int>(f.dx.e));
-  cx += u * dx;
-  cy += v * dx;
+  cx += std::fma(u, dx, f.off_re);
+  cy += std::fma(v, dx, f.off_im);
 }
 
 namespace {
@@ -84,11 +84,11 @@ std::uint32_t pixel_double(const DeepFrame& f, double u, double v, PixelEnd& end
   const double r2 = f.escape_radius * f.escape_radius;
   double a = 0, b = 0, p = 0, q = 0;
   if (f.julia) {
-    a = u * dx;
-    b = v * dx;
+    a = std::fma(u, dx, f.off_re);
+    b = std::fma(v, dx, f.off_im);
   } else {
-    p = u * dx;
-    q = v * dx;
+    p = std::fma(u, dx, f.off_re);
+    q = std::fma(v, dx, f.off_im);
   }
   const double* Z = f.start->z.data();
   const BlaTable* bla = f.bla_start;
@@ -150,7 +150,8 @@ std::uint32_t pixel_double(const DeepFrame& f, double u, double v, PixelEnd& end
 template <bool Deriv>
 std::uint32_t pixel_exp(const DeepFrame& f, double u, double v, PixelEnd& end) {
   const double r2 = f.escape_radius * f.escape_radius;
-  const CxExp off = cx_scaled(u * f.dx.m, v * f.dx.m, f.dx.e);
+  CxExp off = cx_scaled(u * f.dx.m, v * f.dx.m, f.dx.e);
+  if (f.has_offset) off = cx_add(off, f.off_x);
   CxExp d, dc;
   if (f.julia) d = off;
   else dc = off;

@@ -71,6 +71,64 @@ double frame_decades(const Config& cfg, std::uint64_t f) {
   return zoom_decades(cfg.view_width_text, cfg.end_view_width_text) * (static_cast<double>(f) / n1);
 }
 
+namespace {
+
+// c(f) - c1 of one axis (zoom_centre_text) into d, at d's precision.
+void centre_delta(const Config& cfg, int axis, std::uint64_t f, mpfr_t d) {
+  const mpfr_prec_t bits = mpfr_get_prec(d);
+  Mp c0(bits), c1(bits), w0(bits), w1(bits), wf(bits);
+  mpfr_set_str(c0.v, (axis == 0 ? cfg.center_re_text : cfg.center_im_text).c_str(), 10, MPFR_RNDN);
+  mpfr_set_str(c1.v, (axis == 0 ? cfg.end_center_re_text : cfg.end_center_im_text).c_str(), 10, MPFR_RNDN);
+  mpfr_set_str(w0.v, cfg.view_width_text.c_str(), 10, MPFR_RNDN);
+  mpfr_set_str(w1.v, cfg.zoom_sequence ? sequence_width_text(cfg.view_width_text, cfg.zoom_sequence, cfg.frames - 1).c_str()
+                                       : cfg.end_view_width_text.c_str(), 10, MPFR_RNDN);
+  mpfr_set_str(wf.v, frame_width_text(cfg, f).c_str(), 10, MPFR_RNDN);
+  mpfr_sub(d, c0.v, c1.v, MPFR_RNDN);     // c0 - c1
+  mpfr_sub(wf.v, wf.v, w1.v, MPFR_RNDN);  // w(f) - w1
+  mpfr_sub(w0.v, w0.v, w1.v, MPFR_RNDN);  // w0 - w1
+  mpfr_mul(d, d, wf.v, MPFR_RNDN);
+  mpfr_div(d, d, w0.v, MPFR_RNDN);
+}
+
+}  // namespace
+
+std::string zoom_centre_text(const Config& cfg, int axis, std::uint64_t f, long bits) {
+  const std::string& c0 = axis == 0 ? cfg.center_re_text : cfg.center_im_text;
+  const std::string& c1 = axis == 0 ? cfg.end_center_re_text : cfg.end_center_im_text;
+  if (f == 0) return c0;
+  if (f + 1 >= cfg.frames) return c1;
+  Mp d(bits), c(bits);
+  centre_delta(cfg, axis, f, d.v);
+  mpfr_set_str(c.v, c1.c_str(), 10, MPFR_RNDN);
+  mpfr_add(c.v, c.v, d.v, MPFR_RNDN);
+  char* s = nullptr;
+  mpfr_asprintf(&s, "%.*Re", static_cast<int>(bits * 0.30103) + 3, c.v);  // a few digits beyond the bits
+  std::string out = s ? s : c1;
+  mpfr_free_str(s);
+  return out;
+}
+
+void zoom_centre_offset(const Config& cfg, std::uint64_t f, long bits, double& re_m, std::int64_t& re_e, double& im_m,
+                        std::int64_t& im_e) {
+  // From the centre texts as stored (so the offset is exactly what /frames records, rounded once).
+  for (int axis = 0; axis < 2; ++axis) {
+    Mp c(bits + 64), c1(bits + 64);
+    mpfr_set_str(c.v, zoom_centre_text(cfg, axis, f, bits).c_str(), 10, MPFR_RNDN);
+    mpfr_set_str(c1.v, (axis == 0 ? cfg.end_center_re_text : cfg.end_center_im_text).c_str(), 10, MPFR_RNDN);
+    mpfr_sub(c.v, c.v, c1.v, MPFR_RNDN);
+    double& m = axis == 0 ? re_m : im_m;
+    std::int64_t& e = axis == 0 ? re_e : im_e;
+    if (mpfr_zero_p(c.v)) {
+      m = 0;
+      e = 0;
+    } else {
+      long ex = 0;
+      m = mpfr_get_d_2exp(&ex, c.v, MPFR_RNDN);  // m in [0.5, 1)
+      e = ex;
+    }
+  }
+}
+
 double zoom_decades(const std::string& w0, const std::string& w1) {
   Mp a(kBits), b(kBits);
   mpfr_set_str(a.v, w0.c_str(), 10, MPFR_RNDN);

@@ -167,6 +167,7 @@ std::string deep_identity(const Config& cfg) {
   std::string t = cfg.center_re_text + '\n' + cfg.center_im_text + '\n' + cfg.view_width_text + '\n';
   if (cfg.fractal == Fractal::Julia) t += cfg.c_re_text + '\n' + cfg.c_im_text + '\n';
   if (cfg.deep_zoom) t += "zoom to " + cfg.end_view_width_text + '\n';
+  if (!cfg.end_center_re_text.empty()) t += "towards " + cfg.end_center_re_text + '\n' + cfg.end_center_im_text + '\n';
   if (cfg.zoom_sequence) t += "sequence " + std::to_string(cfg.zoom_sequence) + '\n';
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char ch : t) h = (h ^ ch) * 1099511628211ull;

@@ -56,8 +56,12 @@ void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTi
     std::size_t by_method[3] = {0, 0, 0};
     for (const deep::Method m : job.method) ++by_method[static_cast<int>(m)];
     std::fprintf(out,
-                 "  deep zoom into a fixed centre: one reference for all %zu perturbation frames (%zu with double deltas, "
+                 "  deep zoom %s: one reference for all %zu perturbation frames (%zu with double deltas, "
                  "%zu extended), %zu frame(s) in double\n",
+                 job.center_re.front() == job.center_re.back() && job.center_im.front() == job.center_im.back()
+                     ? "into a fixed centre"
+                     : "towards the end centre (it keeps its place on screen, so every frame lies within a few frame "
+                       "widths of it: the reference is the end centre's)",
                  by_method[1] + by_method[2], by_method[1], by_method[2], by_method[0]);
   }
   std::fprintf(out, "  orbits%s: %.3g MB per node, one copy in MPI shared memory for the node's %d rank(s) (%d node(s))\n",

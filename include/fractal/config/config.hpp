@@ -62,6 +62,10 @@ struct Config {
   bool deep_zoom = false;
   std::string end_view_width_text;             // as given or derived from --end-zoom; "" unless deep_zoom
   std::string end_zoom_text;                   // --end-zoom as given, or ""
+  // A deep zoom whose centre moves (--end-center-re/--end-center-im differ from the start): the end
+  // centre as text; frame f's centre follows the "zoom" rule (deep::zoom_centre_text: the end centre
+  // keeps its place on screen), and the one reference orbit is the end centre's. "" otherwise.
+  std::string end_center_re_text, end_center_im_text;
   // --zoom-sequence R (exponential map, docs/ANIMATION.md): a deep_zoom whose frames are keyframes,
   // frame f of width w(0) / R^f, as many as reach the end width (the last may be narrower); 0: off.
   double zoom_sequence = 0;

@@ -37,6 +37,12 @@ struct DeepFrame {
   double escape_radius = 2.0;
   double rot_cos = 1.0, rot_sin = 0.0;  // rotation about the centre (cos, sin exactly 1, 0: none)
   RealExp dx;                           // pixel spacing: view width / width
+  // The frame's centre minus the reference's (a deep zoom whose centre moves; 0 otherwise): a
+  // pixel's offset from the reference is off + (u, v) dx: fma(u, dx, off) with double deltas,
+  // cx_add(cx_scaled(u m, v m, e), off_x) with extended ones (only when has_offset).
+  bool has_offset = false;
+  double off_re = 0, off_im = 0;
+  CxExp off_x;
   // Mandelbrot: start = rebase = the orbit of the centre C from Z_0 = 0; a pixel has dc = its
   // offset, delta_0 = 0. Julia: start = the orbit from Z_0 = the centre (c = Julia's c), a pixel has
   // delta_0 = its offset, dc = 0; rebase = the critical orbit from Z_0 = 0.
@@ -54,7 +60,8 @@ struct DeepFrame {
   double c_re = 0, c_im = 0;
 };
 
-// The pixel's offset from the centre in pixel spacings (before scaling by dx): u = j + 0.5 - W/2,
+// The pixel's offset from the frame's centre in pixel spacings (before scaling by dx; the frame's
+// offset from the reference, DeepFrame::off_*, is added after scaling): u = j + 0.5 - W/2,
 // v = -(i + 0.5 - H/2), rotated: (fma(cos, u, -(sin v)), fma(sin, u, cos v)). Exact without rotation.
 void pixel_offset(const DeepFrame& f, std::uint32_t i, std::uint32_t j, double& u, double& v);
 

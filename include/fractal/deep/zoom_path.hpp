@@ -24,6 +24,17 @@ std::string sequence_width_text(const std::string& w0, double ratio, std::uint64
 std::string frame_width_text(const Config& cfg, std::uint64_t f);
 double frame_decades(const Config& cfg, std::uint64_t f);
 
+// Frame f's centre of a deep zoom whose centre moves from c0 to c1 (cfg.end_center_*_text set):
+// c(f) = c1 + (c0 - c1) (w(f) - w1) / (w0 - w1), linear in the width (docs/ANIMATION.md's "zoom"
+// centre rule: c1 keeps its place on screen, and c(f) stays within |c0 - c1| / w0 frame widths of
+// c1 at every depth, so one reference orbit at c1 serves every frame). MPFR at `bits`, as text with
+// enough digits for them; frame 0 and the last frame are c0 and c1 as given. `axis` 0: real part,
+// 1: imaginary part.
+std::string zoom_centre_text(const Config& cfg, int axis, std::uint64_t f, long bits);
+// c(f) - c1 of both axes as m 2^e each (double mantissas), for the kernels' offset of frame f.
+void zoom_centre_offset(const Config& cfg, std::uint64_t f, long bits, double& re_m, std::int64_t& re_e, double& im_m,
+                        std::int64_t& im_e);
+
 // log10(w0 / w1): the decades of zoom from w0 to w1 (negative when zooming out), in double.
 double zoom_decades(const std::string& w0, const std::string& w1);
 
