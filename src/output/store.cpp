@@ -229,8 +229,8 @@ OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames
     std::vector<std::uint32_t> mi(frames.size());
     for (std::size_t i = 0; i < frames.size(); ++i) mi[i] = frames[i].max_iter;
     write_1d(g.get(), "max_iter", H5T_STD_U32LE, H5T_NATIVE_UINT32, mi);
-    // How each frame was computed, and for perturbation frames the exact view as text (deep jobs
-    // are stills: every frame has the job's view).
+    // How each frame was computed, and for perturbation frames the exact view as text (a still
+    // repeats the job's view; a deep zoom has each frame's own width and centre).
     const deep::DeepJob dj = deep::plan_deep(cfg, frames);
     std::vector<std::uint8_t> method(frames.size());
     for (std::size_t i = 0; i < frames.size(); ++i) method[i] = static_cast<std::uint8_t>(dj.method[i]);

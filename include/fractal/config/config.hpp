@@ -86,8 +86,9 @@ struct Config {
   std::string zoom_text;                       // --zoom as given (view height = 4 / zoom), or ""
   std::string c_re_text = "-0.62772", c_im_text = "-0.42193";  // Julia's c as given
   Precision precision = Precision::Auto;       // --precision
-  // Resolved by parse_config: how every frame is computed (deep jobs are stills), and for
-  // perturbation the pixel spacing of the sample grid and log2 of the largest coordinate's
+  // Resolved by parse_config: how the frames are computed (a deep zoom's frames each by their own
+  // spacing, DeepJob::method; here the finest frame's), and for perturbation the pixel spacing of
+  // the sample grid (the finest frame's) and log2 of the largest coordinate's
   // magnitude (>= 0), from which the reference precision follows (reference.hpp).
   deep::Method method = deep::Method::Double;
   deep::RealExp pixel_spacing;
