@@ -245,6 +245,19 @@ int run(const ColourOptions& o) {
     if (final) progress.finish(1.0, detail);
     else progress.update(static_cast<double>(done) / sel.size(), detail);
   };
+  // What /smooth and /distance (read into smooth, distance for frame f) add to colouring: --boundary
+  // W is W sample spacings, and /distance is in sample spacings in perturbation frames, in
+  // complex-plane units in the others.
+  auto extra_colouring = [&](std::uint64_t f, bool with_smooth, bool with_distance) {
+    ExtraColouring extra;
+    if (with_smooth) extra.smooth = smooth;
+    if (with_distance) {
+      extra.distance = distance;
+      extra.boundary_below = in.method[f] != 0 ? o.boundary : o.boundary * ((in.xmax[f] - in.xmin[f]) / in.width);
+      extra.boundary = boundary;
+    }
+    return extra;
+  };
   // Composing: each keyframe coloured once on the full stored grid (its cycle phase that of frame
   // 0: the two keyframes mixed into a video frame must agree), kept while video frames use it.
   std::map<std::uint64_t, ImageF> keyframe_rgb;
@@ -252,17 +265,9 @@ int run(const ColourOptions& o) {
     auto it = keyframe_rgb.find(k);
     if (it != keyframe_rgb.end()) return it->second;
     reader.read_frame(k, counts, missing);
-    ExtraColouring extra;
-    if (norm.uses_smooth()) {
-      reader.read_smooth(k, smooth, missing);
-      extra.smooth = smooth;
-    }
-    if (o.boundary > 0) {
-      reader.read_distance(k, distance, missing);
-      extra.distance = distance;
-      extra.boundary_below = in.method[k] != 0 ? o.boundary : o.boundary * ((in.xmax[k] - in.xmin[k]) / in.width);
-      extra.boundary = boundary;
-    }
+    if (norm.uses_smooth()) reader.read_smooth(k, smooth, missing);
+    if (o.boundary > 0) reader.read_distance(k, distance, missing);
+    const ExtraColouring extra = extra_colouring(k, norm.uses_smooth(), o.boundary > 0);
     const bool counts_only = extra.smooth.empty() && extra.distance.empty();
     return keyframe_rgb[k] = colour_frame(counts, in.width, in.height, in.max_iter[k], 0, norm, cmap, interior, missing,
                                           kMissingColour, counts_only ? nullptr : &extra);
@@ -313,15 +318,7 @@ int run(const ColourOptions& o) {
     auto frame = std::make_shared<ColouredFrame>();
     frame->png_path = !o.png.empty() ? o.png : !o.png_dir.empty() ? frame_name(o.png_dir, f, in.frames) : "";
     frame->png16 = o.png16;
-    ExtraColouring extra;
-    if (colour_smooth) extra.smooth = smooth;
-    if (colour_distance) {
-      extra.distance = distance;
-      // W sample spacings: /distance is in sample spacings in perturbation frames, in complex-plane
-      // units in the others.
-      extra.boundary_below = in.method[f] != 0 ? o.boundary : o.boundary * ((in.xmax[f] - in.xmin[f]) / in.width);
-      extra.boundary = boundary;
-    }
+    const ExtraColouring extra = extra_colouring(f, colour_smooth, colour_distance);
     const bool counts_only = extra.smooth.empty() && extra.distance.empty();
     if (block == 1 && !o.png16 && in.max_iter[f] <= kMaxTableIter && counts_only) {
       // Fast path: one colour table per frame, then a table lookup per pixel.

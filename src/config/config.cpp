@@ -358,6 +358,12 @@ void check_deep(const Config& c) {
 
 }  // namespace
 
+deep::Method frame_method(Precision p, const deep::RealExp& dx, std::int64_t log2_magnitude) {
+  const bool pert = p == Precision::Perturbation || (p == Precision::Auto && dx.e < log2_magnitude - 36);
+  if (!pert) return deep::Method::Double;
+  return dx.e >= deep::kDoubleDeltaLog2 ? deep::Method::PerturbDouble : deep::Method::PerturbExp;
+}
+
 std::string Config::resolved_text() const {
   std::ostringstream os;
   os << "fractal = " << fractal_name(fractal) << "\n";
@@ -694,9 +700,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
       throw UsageError("--view-width " + quote_text(c.view_width_text, 60) + " is not a positive number");
     const double mag = std::max({1.0, std::fabs(0.5 * (c.view.xmin + c.view.xmax)), std::fabs(0.5 * (c.view.ymin + c.view.ymax))});
     c.log2_magnitude = static_cast<std::int64_t>(std::ceil(std::log2(mag)));
-    const bool deep = c.precision == Precision::Perturbation ||
-                      (c.precision == Precision::Auto && c.pixel_spacing.e < c.log2_magnitude - 36);
-    if (deep) c.method = c.pixel_spacing.e >= deep::kDoubleDeltaLog2 ? deep::Method::PerturbDouble : deep::Method::PerturbExp;
+    c.method = frame_method(c.precision, c.pixel_spacing, c.log2_magnitude);
   } else if (c.precision == Precision::Perturbation) {
     throw UsageError("--precision perturbation needs a view given by its centre (--center-re --center-im with --view-width or --zoom, or --location)");
   }
@@ -791,8 +795,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
     deep::RealExp end_dx;
     if (!deep::pixel_spacing(finest, "", c.sample_width(), c.sample_height(), end_dx))
       throw UsageError("--end-view-width " + quote_text(ew, 60) + " is not a positive number");
-    deep_end = c.precision == Precision::Perturbation ||
-               (c.precision == Precision::Auto && end_dx.e < c.log2_magnitude - 36);
+    deep_end = frame_method(c.precision, end_dx, c.log2_magnitude) != deep::Method::Double;
     if (c.perturbation() || deep_end || c.zoom_sequence) {
       // Perturbation at some frame: a zoom on one reference orbit, into the fixed centre, or towards
       // an end centre by the "zoom" rule (deep::zoom_centre_text; the reference is the end centre's).
@@ -812,7 +815,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
       c.end_view_width_text = ew;
       if (c.perturbation() || deep_end) {
         if (!c.perturbation() || end_dx.e < c.pixel_spacing.e) c.pixel_spacing = end_dx;  // the finest frame's
-        c.method = c.pixel_spacing.e >= deep::kDoubleDeltaLog2 ? deep::Method::PerturbDouble : deep::Method::PerturbExp;
+        c.method = frame_method(Precision::Perturbation, c.pixel_spacing, c.log2_magnitude);
       }
     }
   }

@@ -11,6 +11,7 @@
 
 #include "fractal/kernel/family.hpp"
 #include "fractal/deep/zoom_path.hpp"
+#include "mp.hpp"
 
 namespace fractal::deep {
 
@@ -39,18 +40,12 @@ bool pixel_spacing(const std::string& view_width, const std::string& zoom, std::
 }
 
 std::string width_from_zoom(const std::string& zoom, std::uint32_t width, std::uint32_t height) {
-  mpfr_t v;
-  mpfr_init2(v, 128);
-  mpfr_set_str(v, zoom.c_str(), 10, MPFR_RNDN);
-  mpfr_ui_div(v, 4, v, MPFR_RNDN);
-  mpfr_mul_ui(v, v, width, MPFR_RNDN);
-  mpfr_div_ui(v, v, height, MPFR_RNDN);
-  char* s = nullptr;
-  mpfr_asprintf(&s, "%.19Re", v);
-  std::string out = s ? s : "";
-  mpfr_free_str(s);
-  mpfr_clear(v);
-  return out;
+  Mp v(128);
+  mpfr_set_str(v.v, zoom.c_str(), 10, MPFR_RNDN);
+  mpfr_ui_div(v.v, 4, v.v, MPFR_RNDN);
+  mpfr_mul_ui(v.v, v.v, width, MPFR_RNDN);
+  mpfr_div_ui(v.v, v.v, height, MPFR_RNDN);
+  return mp_text(v.v, 19, "");
 }
 
 DeepJob plan_deep(const Config& cfg, const std::vector<FrameParams>& plan) {
@@ -90,9 +85,8 @@ DeepJob plan_deep(const Config& cfg, const std::vector<FrameParams>& plan) {
       job.view_width[k] = frame_width_text(cfg, k);
       RealExp dx;
       pixel_spacing(job.view_width[k], "", f.width, f.height, dx);
-      const bool pert = cfg.precision == Precision::Perturbation ||
-                        (cfg.precision == Precision::Auto && dx.e < cfg.log2_magnitude - 36);
-      job.method[k] = !pert ? Method::Double : dx.e >= kDoubleDeltaLog2 ? Method::PerturbDouble : Method::PerturbExp;
+      job.method[k] = frame_method(cfg.precision, dx, cfg.log2_magnitude);
+      const bool pert = job.method[k] != Method::Double;
       job.frames[k].method = job.method[k];
       job.frames[k].dx = dx;
       job.frames[k].max_iter = plan[k].max_iter;
@@ -127,7 +121,7 @@ DeepJob plan_deep(const Config& cfg, const std::vector<FrameParams>& plan) {
       if (job.method[k] == Method::Double) continue;
       double rm, im;
       std::int64_t re_e, im_e;
-      zoom_centre_offset(cfg, k, bits, rm, re_e, im, im_e);
+      zoom_centre_offset(cfg, job.center_re[k], job.center_im[k], bits, rm, re_e, im, im_e);
       if (rm == 0 && im == 0) continue;
       fr.has_offset = true;
       const std::int64_t e = std::max(rm != 0 ? re_e : im_e, im != 0 ? im_e : re_e);

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "mp.hpp"
+
 namespace fractal::deep {
 
 namespace {
@@ -18,15 +20,6 @@ std::string fmt_double(double v) {
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, ec == std::errc() ? p : buf);
 }
-
-// RAII for one mpfr_t.
-struct Mp {
-  explicit Mp(mpfr_prec_t prec) { mpfr_init2(v, prec); }
-  ~Mp() { mpfr_clear(v); }
-  Mp(const Mp&) = delete;
-  Mp& operator=(const Mp&) = delete;
-  mpfr_t v;
-};
 
 void set_text(Mp& x, const std::string& text, const char* what) {
   if (mpfr_set_str(x.v, text.c_str(), 10, MPFR_RNDN) != 0)

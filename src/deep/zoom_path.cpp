@@ -7,19 +7,11 @@
 #include <cmath>
 
 #include "fractal/config/config.hpp"
+#include "mp.hpp"
 
 namespace fractal::deep {
 
 namespace {
-
-// An MPFR number for the duration of a scope.
-struct Mp {
-  explicit Mp(mpfr_prec_t bits) { mpfr_init2(v, bits); }
-  ~Mp() { mpfr_clear(v); }
-  Mp(const Mp&) = delete;
-  Mp& operator=(const Mp&) = delete;
-  mpfr_t v;
-};
 
 constexpr mpfr_prec_t kBits = 128;
 
@@ -39,11 +31,7 @@ std::string zoom_width_text(const std::string& w0, const std::string& w1, std::u
   mpfr_mul(b.v, b.v, t.v, MPFR_RNDN);
   mpfr_add(a.v, a.v, b.v, MPFR_RNDN);
   mpfr_exp(a.v, a.v, MPFR_RNDN);
-  char* s = nullptr;
-  mpfr_asprintf(&s, "%.19Re", a.v);
-  std::string out = s ? s : w0;
-  mpfr_free_str(s);
-  return out;
+  return mp_text(a.v, 19, w0);
 }
 
 std::string sequence_width_text(const std::string& w0, double ratio, std::uint64_t f) {
@@ -53,11 +41,7 @@ std::string sequence_width_text(const std::string& w0, double ratio, std::uint64
   mpfr_set_d(r.v, ratio, MPFR_RNDN);
   mpfr_pow_ui(r.v, r.v, static_cast<unsigned long>(f), MPFR_RNDN);
   mpfr_div(a.v, a.v, r.v, MPFR_RNDN);
-  char* s = nullptr;
-  mpfr_asprintf(&s, "%.19Re", a.v);
-  std::string out = s ? s : w0;
-  mpfr_free_str(s);
-  return out;
+  return mp_text(a.v, 19, w0);
 }
 
 std::string frame_width_text(const Config& cfg, std::uint64_t f) {
@@ -101,19 +85,14 @@ std::string zoom_centre_text(const Config& cfg, int axis, std::uint64_t f, long 
   centre_delta(cfg, axis, f, d.v);
   mpfr_set_str(c.v, c1.c_str(), 10, MPFR_RNDN);
   mpfr_add(c.v, c.v, d.v, MPFR_RNDN);
-  char* s = nullptr;
-  mpfr_asprintf(&s, "%.*Re", static_cast<int>(bits * 0.30103) + 3, c.v);  // a few digits beyond the bits
-  std::string out = s ? s : c1;
-  mpfr_free_str(s);
-  return out;
+  return mp_text(c.v, static_cast<int>(bits * 0.30103) + 3, c1);  // a few digits beyond the bits
 }
 
-void zoom_centre_offset(const Config& cfg, std::uint64_t f, long bits, double& re_m, std::int64_t& re_e, double& im_m,
-                        std::int64_t& im_e) {
-  // From the centre texts as stored (so the offset is exactly what /frames records, rounded once).
+void zoom_centre_offset(const Config& cfg, const std::string& re, const std::string& im, long bits, double& re_m,
+                        std::int64_t& re_e, double& im_m, std::int64_t& im_e) {
   for (int axis = 0; axis < 2; ++axis) {
     Mp c(bits + 64), c1(bits + 64);
-    mpfr_set_str(c.v, zoom_centre_text(cfg, axis, f, bits).c_str(), 10, MPFR_RNDN);
+    mpfr_set_str(c.v, (axis == 0 ? re : im).c_str(), 10, MPFR_RNDN);
     mpfr_set_str(c1.v, (axis == 0 ? cfg.end_center_re_text : cfg.end_center_im_text).c_str(), 10, MPFR_RNDN);
     mpfr_sub(c.v, c.v, c1.v, MPFR_RNDN);
     double& m = axis == 0 ? re_m : im_m;

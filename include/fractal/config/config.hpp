@@ -16,6 +16,10 @@ enum class Fractal { Julia, Mandelbrot };
 // --precision: how frames are computed (docs/FORMAT.md "Deep zoom"). Auto picks per frame.
 enum class Precision { Auto, Double, Perturbation };
 const char* precision_name(Precision p);
+// How a view (or a zoom's frame) of pixel spacing dx is computed under --precision p: double, or
+// perturbation when forced or when dx is finer than 2^-36 of the centre's magnitude
+// (2^log2_magnitude), with extended-exponent deltas past 2^deep::kDoubleDeltaLog2.
+deep::Method frame_method(Precision p, const deep::RealExp& dx, std::int64_t log2_magnitude);
 
 const char* fractal_name(Fractal f);
 
