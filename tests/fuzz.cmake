@@ -21,7 +21,7 @@ target_link_libraries(config_fuzz PRIVATE fractal_core)
 set(FRACTAL_CONFIG_SOURCES ${PROJECT_SOURCE_DIR}/src/config/config.cpp ${PROJECT_SOURCE_DIR}/src/config/parse.cpp
     ${PROJECT_SOURCE_DIR}/src/kernel/family.cpp ${PROJECT_SOURCE_DIR}/src/config/keyframes.cpp
     ${PROJECT_SOURCE_DIR}/src/config/decimal.cpp ${PROJECT_SOURCE_DIR}/src/config/location.cpp
-    ${PROJECT_SOURCE_DIR}/src/deep/deep_job.cpp ${PROJECT_SOURCE_DIR}/src/deep/zoom_path.cpp ${PROJECT_SOURCE_DIR}/src/deep/reference.cpp
+    ${PROJECT_SOURCE_DIR}/src/deep/deep_job.cpp ${PROJECT_SOURCE_DIR}/src/deep/zoom_path.cpp ${PROJECT_SOURCE_DIR}/src/deep/key_path.cpp ${PROJECT_SOURCE_DIR}/src/deep/reference.cpp
     ${PROJECT_SOURCE_DIR}/src/deep/bla.cpp)
 add_executable(config_fuzz_asan fuzz/config_fuzz.cpp ${FRACTAL_CONFIG_SOURCES})
 target_include_directories(config_fuzz_asan PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/generated)

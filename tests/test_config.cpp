@@ -794,12 +794,17 @@ TEST(ConfigKeyframes, RefusalsNameKeyAndText) {
       {{"--key", "frame=0 max-iter=1e3"}, {"--key", "'1e3'"}},
       {with(M, {"--key", "frame=0 c=0.1,0.2"}), {"--key", "'frame=0 c=0.1,0.2'", "mandelbrot"}},
       {with(M, {"--key", "frame=0 c-polar=0.1,20"}), {"--key", "mandelbrot"}},
-      // Too narrow for the sample grid, at this key's centre or at another key's centre.
-      {with(M, {"--key", "frame=0 center=-0.75,0.1 width=1e-20"}), {"--key", "width", "narrow"}},
-      {with(M, {"--key", "frame=0 center=-0.75,0.1", "--key", "frame=9 width=1e-18"}), {"--key", "narrow"}},
-      {with(M, {"--key", "frame=0 width=3e-17", "--key", "frame=9 center=0.5,0.5"}), {"--key", "narrow"}},
-      {with(M, {"--key", "frame=0 width=1e-4", "--supersample", "16", "--key", "frame=1 width=1e-14",
+      // With --precision double: too narrow for the sample grid, at this key's centre or at another
+      // key's centre (auto or perturbation renders these paths by perturbation).
+      {with(M, {"--precision", "double", "--key", "frame=0 center=-0.75,0.1 width=1e-20"}), {"--key", "width", "narrow", "perturbation"}},
+      {with(M, {"--precision", "double", "--key", "frame=0 center=-0.75,0.1", "--key", "frame=9 width=1e-18"}), {"--key", "narrow"}},
+      {with(M, {"--precision", "double", "--key", "frame=0 width=3e-17", "--key", "frame=9 center=0.5,0.5"}), {"--key", "narrow"}},
+      {with(M, {"--precision", "double", "--key", "frame=0 width=1e-4", "--supersample", "16", "--key", "frame=1 width=1e-14",
                 "--key", "frame=2 center=-1.5,0"}), {"--key", "narrow"}},
+      {with(M, {"--key", "frame=0 width=1e-1000000"}), {"--key", "deepest"}},
+      {with(M, {"--key", "frame=0 width=0"}), {"--key", "width", "> 0"}},
+      {with(M, {"--key", "frame=0 center=-0.75,0.1x width=1e-30"}), {"--key", "center"}},
+      {{"--fractal", "julia", "--key", "frame=0 width=1e-30 c=0.1,0.2"}, {"--key", "Julia", "c=0.1,0.2"}},
       // Other options that cannot go with keys.
       {{"--key", "frame=3 width=1", "--c-im-increment", "0.1"}, {"--key", "--c-im-increment"}},
       {{"--key", "frame=3 width=1", "--end-center-re", "0", "--end-center-im", "0", "--end-view-width", "1",

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <limits>
 #include <map>
@@ -21,6 +22,7 @@
 #include "fractal/config/decimal.hpp"
 #include "fractal/config/location.hpp"
 #include "fractal/deep/deep_job.hpp"
+#include "fractal/deep/key_path.hpp"
 #include "fractal/deep/reference.hpp"
 #include "fractal/deep/zoom_path.hpp"
 
@@ -215,6 +217,69 @@ Interp interp_option(const Lookup& L, const std::string& name, Interp dflt, bool
                    ", got '" + v->text + "'" + (v->source.empty() ? "" : " (in " + v->source + ")"));
 }
 
+// A keyframed path that needs perturbation at some frame (docs/ANIMATION.md "Deep keyframes"): its
+// finest width (a width key's, or the base view's when no key sets one) is finer than double
+// resolves around the path's centres, or --precision perturbation. Then the path is a deep zoom
+// (c.deep_zoom) whose frames deep::KeyPath evaluates from the keys' texts: sets the base view's
+// texts (from the bounds when the view was given so), the finest pixel spacing, the magnitude,
+// the method and max_iter_peak, and returns true. Otherwise the path is double: the method follows
+// from it (a deep base view whose keys all zoom out stays double) and false is returned.
+bool deep_keys(Config& c, const std::function<std::string(const std::string&)>& in_src,
+               const std::vector<Keyframe>& keys, const std::vector<std::string>& texts) {
+  const KeyframePath& path = c.path;
+  std::string base_re = c.center_re_text, base_im = c.center_im_text, base_w = c.view_width_text;
+  if (base_re.empty()) {  // a view given by bounds: its centre and width as text
+    base_re = fmt(0.5 * (c.view.xmin + c.view.xmax));
+    base_im = fmt(0.5 * (c.view.ymin + c.view.ymax));
+    base_w = fmt(c.view.xmax - c.view.xmin);
+  }
+  double mag = 1.0;
+  const auto grow = [&](const std::string& t) { mag = std::max(mag, std::fabs(std::strtod(t.c_str(), nullptr))); };
+  grow(base_re);
+  grow(base_im);
+  std::string finest = path.has_width() ? "" : base_w;
+  deep::RealExp dx{}, w{};
+  for (const Keyframe& k : path.keys) {
+    if (k.center_re) {
+      grow(k.center_re_text);
+      grow(k.center_im_text);
+    }
+    if (!k.width) continue;
+    deep::pixel_spacing(k.width_text, "", c.sample_width(), c.sample_height(), w);
+    if (finest.empty() || w.e < dx.e || (w.e == dx.e && w.m < dx.m)) {
+      finest = k.width_text;
+      dx = w;
+    }
+  }
+  if (!path.has_width()) deep::pixel_spacing(finest, "", c.sample_width(), c.sample_height(), dx);
+  const std::int64_t log2_mag = static_cast<std::int64_t>(std::ceil(std::log2(mag)));
+  const deep::Method m = c.precision == Precision::Double ? deep::Method::Double : frame_method(c.precision, dx, log2_mag);
+  if (m == deep::Method::Double) {
+    if (c.precision != Precision::Perturbation) c.method = deep::Method::Double;
+    return false;
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    if (keys[i].c_a)
+      throw UsageError(in_src("--key '" + texts[i] + "': a deep keyframed path (it needs perturbation) keeps Julia's c fixed at --c-re/--c-im: each c would need its own reference orbits"));
+  c.deep_zoom = true;  // a base view given by bounds stays so (deep::KeyPath reads its centre and width)
+  if (!c.zoom_text.empty()) c.zoom_text.clear();  // the base view is printed and identified by its width
+  c.pixel_spacing = dx;
+  c.log2_magnitude = log2_mag;
+  c.method = frame_method(Precision::Perturbation, dx, log2_mag);
+  // The budget is monotone in one track: its extremes are at its keys. The same model as the plan's
+  // (frame_plan.cpp: the double one where it can evaluate the path).
+  if (path.double_model(c.view)) {
+    const PathEvaluator eval(path, path_base(c));
+    c.max_iter_peak = eval.at(0).max_iter;
+    for (const Keyframe& k : path.keys) c.max_iter_peak = std::max(c.max_iter_peak, eval.at(k.frame).max_iter);
+  } else {
+    const deep::KeyPath kp(c);
+    c.max_iter_peak = kp.max_iter(0);
+    for (const Keyframe& k : path.keys) c.max_iter_peak = std::max(c.max_iter_peak, kp.max_iter(k.frame));
+  }
+  return true;
+}
+
 // --key, --interp*, --max-iter-growth (docs/ANIMATION.md): fills c.path, adjusts c.frames, checks
 // every key, and sets c.max_iter_peak. Runs after the view, sizes, --preview and --frames/--fps.
 void parse_keyframes(Config& c, const po::variables_map& cli, const po::variables_map& file,
@@ -298,6 +363,7 @@ void parse_keyframes(Config& c, const po::variables_map& cli, const po::variable
   } else {
     c.frames = need;
   }
+  if (deep_keys(c, in_src, keys, texts)) return;
   // Every width key must resolve the sample grid around every centre the path visits (the centre
   // keys, or the base centre): the interpolation never leaves the keys' range.
   std::vector<std::pair<double, double>> centres;
@@ -321,7 +387,7 @@ void parse_keyframes(Config& c, const po::variables_map& cli, const po::variable
           throw UsageError(in_src("--key '" + canon[i] + "': width " + fmt(w) + " around centre " + fmt(cx) + "," + fmt(cy) +
                                   " is too narrow for " + std::to_string(c.sample_width()) + "x" +
                                   std::to_string(c.sample_height()) +
-                                  " pixels in double precision (pixel centres coincide; keyframed paths are double only: a deep zoom into a fixed centre is --view-width/--zoom with --end-view-width or --end-zoom)"));
+                                  " pixels in double precision (pixel centres coincide; --precision auto or perturbation renders it by perturbation)"));
       }
     }
   }
@@ -342,10 +408,19 @@ void check_deep(const Config& c) {
                      " has no deep-zoom kernel; " + why + ", available for --family multibrot --power 2");
   if (c.fractal == Fractal::Mandelbrot && (c.z0_re != 0 || c.z0_im != 0))
     throw UsageError("--z0-re/--z0-im must be 0 for a deep view (" + why + "; rebasing restarts the orbit at z0 = 0)");
-  if (!c.path.empty() || c.c_im_increment != 0)
-    throw UsageError(std::string(!c.path.empty() ? "--key" : "--c-im-increment") + ": deep views animate only as a zoom into a fixed centre (" +
-                     why + "): give the last frame's width by --end-view-width or --end-zoom (docs/ANIMATION.md \"Deep zooms\")");
-  const std::uint64_t orbits = c.fractal == Fractal::Julia ? 2 : 1;
+  if (c.c_im_increment != 0)
+    throw UsageError("--c-im-increment: deep views keep Julia's c fixed (" + why +
+                     "): each c would need its own reference orbits");
+  // A keyframed path has a reference per distinct centre key at most (deep::plan_deep; more only
+  // where it pans far at depth).
+  std::uint64_t orbits = c.fractal == Fractal::Julia ? 2 : 1;
+  if (!c.path.empty()) {
+    std::vector<std::pair<std::string, std::string>> centres;
+    for (const Keyframe& k : c.path.keys)
+      if (k.center_re && std::find(centres.begin(), centres.end(), std::pair{k.center_re_text, k.center_im_text}) == centres.end())
+        centres.emplace_back(k.center_re_text, k.center_im_text);
+    orbits += centres.empty() ? 0 : centres.size() - 1;
+  }
   const std::uint32_t budget = std::max(c.max_iter, c.max_iter_peak);
   const std::uint64_t bytes = orbits * deep::reference_bytes(budget, c.bla);
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
@@ -377,7 +452,7 @@ std::string Config::resolved_text() const {
     os << "z0-re = " << fmt(z0_re) << "\nz0-im = " << fmt(z0_im) << "\n";
   }
   os << "max-iter = " << max_iter << "\nescape-radius = " << fmt(escape_radius) << "\n";
-  if (perturbation()) {  // the texts exactly as given: no double could hold them
+  if (perturbation() && !center_re_text.empty()) {  // the texts exactly as given: no double could hold them
     os << "center-re = " << center_re_text << "\ncenter-im = " << center_im_text << "\n";
     if (!zoom_text.empty()) os << "zoom = " << zoom_text << "\n";
     else os << "view-width = " << view_width_text << "\n";
@@ -393,9 +468,9 @@ std::string Config::resolved_text() const {
   if (distance) os << "distance = true\n";
   if (!zoom_sequence) os << "frames = " << frames << "\n";  // a zoom sequence derives its keyframes
   os << "fps = " << fmt(fps) << "\n";
-  if (deep_zoom && !end_center_re_text.empty())  // a moving deep zoom: the end centre as text
+  if (deep_zoom && path.empty() && !end_center_re_text.empty())  // a moving deep zoom: the end centre as text
     os << "end-center-re = " << end_center_re_text << "\nend-center-im = " << end_center_im_text << "\n";
-  if (deep_zoom) {  // the end width as text
+  if (deep_zoom && path.empty()) {  // the end width as text
     if (!end_zoom_text.empty()) os << "end-zoom = " << end_zoom_text << "\n";
     else os << "end-view-width = " << end_view_width_text << "\n";
   }
@@ -410,7 +485,7 @@ std::string Config::resolved_text() const {
     os << "end-view-width = " << fmt(end_view_width) << "\n";
   }
   if (!path.empty()) {
-    for (const std::string& k : path.key_texts()) os << "key = " << k << "\n";
+    for (const std::string& k : path.key_texts(deep_zoom)) os << "key = " << k << "\n";
     os << "interp-center = " << interp_name(path.center) << "\n";
     os << "interp-width = " << interp_name(path.width) << "\n";
     os << "interp-rotation = " << interp_name(path.rotation) << "\n";

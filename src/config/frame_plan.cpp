@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "fractal/config/keyframes.hpp"
+#include "fractal/deep/key_path.hpp"
 #include "fractal/deep/zoom_path.hpp"
 
 namespace fractal {
@@ -28,8 +29,32 @@ void fill_common(const Config& cfg, FrameParams& p) {
   rotation_cos_sin(cfg.rotation, p.rot_cos, p.rot_sin);
 }
 
+// A deep keyframed path (docs/ANIMATION.md "Deep keyframes") with a width below double's range:
+// deep::KeyPath's widths, centres, budgets and rotations; the bounds hold the view in double
+// (approximate: perturbation frames read their DeepFrame instead). A deep path whose numbers all
+// fit a double keeps the double model's bounds and budgets (plan_keyframes), bit for bit as
+// documented; its perturbation frames' exact views are KeyPath's all the same.
+std::vector<FrameParams> plan_deep_keyframes(const Config& cfg) {
+  std::vector<FrameParams> frames(cfg.frames);  // [frames]
+  const deep::KeyPath kp(cfg);
+  for (std::uint64_t f = 0; f < cfg.frames; ++f) {
+    FrameParams& p = frames[f];
+    fill_common(cfg, p);
+    const double w = std::strtod(kp.width_text(f).c_str(), nullptr);
+    const double h = w * static_cast<double>(cfg.height) / static_cast<double>(cfg.width);
+    const double x = std::strtod(kp.centre_text(0, f, 128).c_str(), nullptr);
+    const double y = std::strtod(kp.centre_text(1, f, 128).c_str(), nullptr);
+    p.xmin = x - w / 2; p.xmax = x + w / 2; p.ymin = y - h / 2; p.ymax = y + h / 2;
+    p.rotation = kp.rotation(f);
+    rotation_cos_sin(p.rotation, p.rot_cos, p.rot_sin);
+    p.max_iter = kp.max_iter(f);
+  }
+  return frames;
+}
+
 // Keyframed path (docs/ANIMATION.md).
 std::vector<FrameParams> plan_keyframes(const Config& cfg) {
+  if (cfg.deep_zoom && !cfg.path.double_model(cfg.view)) return plan_deep_keyframes(cfg);
   std::vector<FrameParams> frames(cfg.frames);  // [frames]
   const KeyframePath& path = cfg.path;
   const Bounds& v0 = cfg.view;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "fractal/config/config.hpp"
+#include "fractal/config/decimal.hpp"
 #include "fractal/error.hpp"
 #include "fractal/kernel/family.hpp"
 #include "fractal/config/parse.hpp"
@@ -60,6 +61,15 @@ std::uint64_t key_uint(const std::string& text, const std::string& field, const 
   }
 }
 
+// A decimal as text (check_decimal), the message re-worded as "--key 'TEXT': FIELD must be ...".
+std::string key_decimal(const std::string& text, const std::string& field, const std::string& v) {
+  try {
+    return check_decimal(field, v);
+  } catch (const UsageError& e) {
+    key_error(text, e.what());
+  }
+}
+
 // "A,B" -> two doubles, each checked like parse_double.
 void key_pair(const std::string& text, const std::string& field, const std::string& v, const char* na,
               const char* nb, double lo_a, double hi_a, double lo_b, double hi_b, std::optional<double>& a,
@@ -89,12 +99,18 @@ bool KeyframePath::has_max_iter() const {
   return std::any_of(keys.begin(), keys.end(), [](const Keyframe& k) { return k.max_iter.has_value(); });
 }
 
-std::vector<std::string> KeyframePath::key_texts() const {
+bool KeyframePath::double_model(const Bounds& base_view) const {
+  if (!(base_view.xmax - base_view.xmin > 0)) return false;
+  return std::all_of(keys.begin(), keys.end(), [](const Keyframe& k) { return !k.width || *k.width > 0; });
+}
+
+std::vector<std::string> KeyframePath::key_texts(bool deep) const {
   std::vector<std::string> out;
   for (const Keyframe& k : keys) {
     std::string s = "frame=" + std::to_string(k.frame);
-    if (k.center_re) s += " center=" + fmt(*k.center_re) + "," + fmt(*k.center_im);
-    if (k.width) s += " width=" + fmt(*k.width);
+    if (k.center_re)
+      s += " center=" + (deep ? k.center_re_text : fmt(*k.center_re)) + "," + (deep ? k.center_im_text : fmt(*k.center_im));
+    if (k.width) s += " width=" + (deep ? k.width_text : fmt(*k.width));
     if (k.rotation) s += " rotation=" + fmt(*k.rotation);
     if (k.c_a) s += std::string(c_polar ? " c-polar=" : " c=") + fmt(*k.c_a) + "," + fmt(*k.c_b);
     if (k.max_iter) s += " max-iter=" + std::to_string(*k.max_iter);
@@ -136,8 +152,21 @@ Keyframe parse_key(const std::string& text, double fps, std::optional<bool>& pol
       have_time = true;
     } else if (field == "center") {
       key_pair(text, "center", v, "RE", "IM", -L6, L6, -L6, L6, k.center_re, k.center_im);
+      const std::size_t comma = v.find(',');
+      k.center_re_text = key_decimal(text, "center RE", v.substr(0, comma));
+      k.center_im_text = key_decimal(text, "center IM", v.substr(comma + 1));
     } else if (field == "width") {
-      k.width = key_double(text, "width", v, 0.0, 2 * L6, true);
+      k.width_text = key_decimal(text, "width", v);
+      if (decimal_is_zero(k.width_text) || decimal_is_negative(k.width_text))
+        key_error(text, "width must be > 0, got '" + v + "'");
+      if (decimal_exponent10(k.width_text) < -300) {  // below double's range: a deep path's (or refused)
+        if (decimal_exponent10(k.width_text) < -kMaxDecimalExponent + 10)
+          key_error(text, "width '" + v + "' is beyond the deepest supported view (1e-" +
+                              std::to_string(kMaxDecimalExponent - 10) + ")");
+        k.width = 0.0;
+      } else {
+        k.width = key_double(text, "width", v, 0.0, 2 * L6, true);
+      }
     } else if (field == "rotation") {
       k.rotation = key_double(text, "rotation", v, -L6, L6);
     } else if (field == "c") {
@@ -238,27 +267,31 @@ std::size_t Track::held(std::uint64_t f) const {
   return static_cast<std::size_t>(std::lower_bound(f_.begin(), f_.end(), f) - f_.begin());
 }
 
+double Track::position(long k, std::uint64_t f) const {
+  return static_cast<double>(f - f_[k]) / static_cast<double>(f_[k + 1] - f_[k]);
+}
+
+double Track::weight(double t, Interp m, double alpha, double beta) {
+  if (m == Interp::Linear) return t;
+  if (m == Interp::Ease) return t * t * (3.0 - 2.0 * t);
+  // Monotone cubic Hermite in the normalised form q = h01 + alpha h10 + beta h11.
+  const double t2 = t * t, u = 1.0 - t;
+  const double h01 = t2 * (3.0 - 2.0 * t), h10 = t * u * u, h11 = t2 * (t - 1.0);
+  const double q = h01 + h10 * alpha + h11 * beta;
+  return std::clamp(q, 0.0, 1.0);
+}
+
 double Track::interpolate(long k, std::uint64_t f, Interp m) const {
   const double va = v_[k], vb = v_[k + 1];
   if (va == vb) return va;
-  const double t = static_cast<double>(f - f_[k]) / static_cast<double>(f_[k + 1] - f_[k]);
-  double v;
-  if (m == Interp::Linear) {
-    v = va + (vb - va) * t;
-  } else if (m == Interp::Ease) {
-    const double s = t * t * (3.0 - 2.0 * t);
-    v = va + (vb - va) * s;
-  } else {
-    // Monotone cubic Hermite in the normalised form v = va + (vb - va) * q(t),
-    // q = h01 + alpha h10 + beta h11 with alpha = m_a / d, beta = m_b / d (d = the secant).
+  const double t = position(k, f);
+  double alpha = 0, beta = 0;
+  if (m == Interp::Cubic) {  // the end slopes over the secant d
     const double d = (vb - va) / static_cast<double>(f_[k + 1] - f_[k]);
-    const double alpha = m_[k] / d, beta = m_[k + 1] / d;
-    const double t2 = t * t, u = 1.0 - t;
-    const double h01 = t2 * (3.0 - 2.0 * t), h10 = t * u * u, h11 = t2 * (t - 1.0);
-    double q = h01 + h10 * alpha + h11 * beta;
-    q = std::clamp(q, 0.0, 1.0);
-    v = va + (vb - va) * q;
+    alpha = m_[k] / d;
+    beta = m_[k + 1] / d;
   }
+  const double v = va + (vb - va) * weight(t, m, alpha, beta);
   return std::clamp(v, std::min(va, vb), std::max(va, vb));
 }
 

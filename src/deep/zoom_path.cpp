@@ -88,12 +88,15 @@ std::string zoom_centre_text(const Config& cfg, int axis, std::uint64_t f, long 
   return mp_text(c.v, static_cast<int>(bits * 0.30103) + 3, c1);  // a few digits beyond the bits
 }
 
-void zoom_centre_offset(const Config& cfg, const std::string& re, const std::string& im, long bits, double& re_m,
-                        std::int64_t& re_e, double& im_m, std::int64_t& im_e) {
+void centre_offset(const std::string& re, const std::string& im, const std::string& ref_re, const std::string& ref_im,
+                   long bits, double& re_m, std::int64_t& re_e, double& im_m, std::int64_t& im_e) {
   for (int axis = 0; axis < 2; ++axis) {
-    Mp c(bits + 64), c1(bits + 64);
-    mpfr_set_str(c.v, (axis == 0 ? re : im).c_str(), 10, MPFR_RNDN);
-    mpfr_set_str(c1.v, (axis == 0 ? cfg.end_center_re_text : cfg.end_center_im_text).c_str(), 10, MPFR_RNDN);
+    const std::string& a = axis == 0 ? re : im;
+    const std::string& b = axis == 0 ? ref_re : ref_im;
+    const mpfr_prec_t prec = static_cast<mpfr_prec_t>(std::max<std::size_t>(bits + 64, 4 * std::max(a.size(), b.size()) + 64));
+    Mp c(prec), c1(prec);
+    mpfr_set_str(c.v, a.c_str(), 10, MPFR_RNDN);
+    mpfr_set_str(c1.v, b.c_str(), 10, MPFR_RNDN);
     mpfr_sub(c.v, c.v, c1.v, MPFR_RNDN);
     double& m = axis == 0 ? re_m : im_m;
     std::int64_t& e = axis == 0 ? re_e : im_e;

@@ -169,6 +169,12 @@ std::string deep_identity(const Config& cfg) {
   if (cfg.deep_zoom) t += "zoom to " + cfg.end_view_width_text + '\n';
   if (!cfg.end_center_re_text.empty()) t += "towards " + cfg.end_center_re_text + '\n' + cfg.end_center_im_text + '\n';
   if (cfg.zoom_sequence) t += "sequence " + std::to_string(cfg.zoom_sequence) + '\n';
+  if (cfg.deep_zoom && !cfg.path.empty()) {  // a deep keyframed path: its keys and modes, as text
+    for (const std::string& k : cfg.path.key_texts(true)) t += "key " + k + '\n';
+    t += std::string("interp ") + interp_name(cfg.path.center) + ' ' + interp_name(cfg.path.width) + ' ' +
+         interp_name(cfg.path.rotation) + ' ' + interp_name(cfg.path.max_iter) + '\n';
+    if (cfg.path.max_iter_growth) t += "growth " + std::to_string(*cfg.path.max_iter_growth) + '\n';
+  }
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char ch : t) h = (h ^ ch) * 1099511628211ull;
   char buf[17];

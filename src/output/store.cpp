@@ -241,6 +241,12 @@ OutputFile::OutputFile(const Config& cfg, const std::vector<FrameParams>& frames
       write_strings(g.get(), "view_width", dj.view_width);
       write_strings(g.get(), "julia_c_re", dj.julia_c_re);
       write_strings(g.get(), "julia_c_im", dj.julia_c_im);
+      // The reference each perturbation frame starts from: its index in /reference's orbits (the
+      // order of their roles), -1 for a double frame.
+      std::vector<std::int32_t> ref(frames.size());
+      for (std::size_t i = 0; i < frames.size(); ++i)
+        ref[i] = dj.method[i] == deep::Method::Double ? -1 : static_cast<std::int32_t>(dj.frame_ref[i]);
+      write_1d(g.get(), "reference", H5T_STD_I32LE, H5T_NATIVE_INT32, ref);
     }
 
     // /chunks/*: completion state, one entry per chunk in chunk-index order (frame-major).

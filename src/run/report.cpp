@@ -55,14 +55,23 @@ void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTi
   if (job.frames.size() > 1) {
     std::size_t by_method[3] = {0, 0, 0};
     for (const deep::Method m : job.method) ++by_method[static_cast<int>(m)];
-    std::fprintf(out,
-                 "  deep zoom %s: one reference for all %zu perturbation frames (%zu with double deltas, "
-                 "%zu extended), %zu frame(s) in double\n",
-                 job.center_re.front() == job.center_re.back() && job.center_im.front() == job.center_im.back()
-                     ? "into a fixed centre"
-                     : "towards the end centre (it keeps its place on screen, so every frame lies within a few frame "
-                       "widths of it: the reference is the end centre's)",
-                 by_method[1] + by_method[2], by_method[1], by_method[2], by_method[0]);
+    const std::size_t pert = by_method[1] + by_method[2], refs = job.references();
+    const bool fixed = job.center_re.front() == job.center_re.back() && job.center_im.front() == job.center_im.back() &&
+                       std::all_of(job.center_re.begin(), job.center_re.end(), [&](const std::string& c) { return c == job.center_re.front(); });
+    std::string how;
+    if (job.keyed && refs == 1)
+      how = fixed ? "keyframed, into a fixed centre: one reference for all"
+                  : "keyframed: every frame lies within a few frame widths of the deepest centre key, one reference there for all";
+    else if (job.keyed)
+      how = std::to_string(refs) + " references (the path leaves a few frame widths of each; centre keys deepest first, then "
+            "frames that pan beyond them), for";
+    else if (fixed)
+      how = "into a fixed centre: one reference for all";
+    else
+      how = "towards the end centre (it keeps its place on screen, so every frame lies within a few frame widths of it: "
+            "the reference is the end centre's): one reference for all";
+    std::fprintf(out, "  deep zoom %s %zu perturbation frames (%zu with double deltas, %zu extended), %zu frame(s) in double\n",
+                 how.c_str(), pert, by_method[1], by_method[2], by_method[0]);
   }
   std::fprintf(out, "  orbits%s: %.3g MB per node, one copy in MPI shared memory for the node's %d rank(s) (%d node(s))\n",
                job.bla && !job.per_frame_bla ? " and BLA tables" : "", t.node_bytes / 1e6, t.node_ranks, t.nodes);

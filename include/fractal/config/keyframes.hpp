@@ -14,6 +14,7 @@
 namespace fractal {
 
 struct Config;
+struct Bounds;
 
 // Interpolation between two consecutive keys of a track. Zoom: centre track only.
 enum class Interp { Linear, Ease, Cubic, Zoom };
@@ -27,6 +28,9 @@ struct Keyframe {
   std::optional<double> rotation;              // degrees
   std::optional<double> c_a, c_b;              // c=RE,IM (c_a = re, c_b = im) or c-polar=R,DEG
   std::optional<std::uint32_t> max_iter;
+  // The centre and width as typed (check_decimal's syntax, any length and exponent), for deep paths
+  // (deep::KeyPath); "" when the key does not set them. A width below double's range has width 0.
+  std::string center_re_text, center_im_text, width_text;
 };
 
 struct KeyframePath {
@@ -42,8 +46,12 @@ struct KeyframePath {
   bool has_rotation() const;
   bool has_c() const;
   bool has_max_iter() const;
-  // The keys in canonical config-file form ("frame=N center=RE,IM width=W ..."), one per frame.
-  std::vector<std::string> key_texts() const;
+  // Whether the double model (PathEvaluator) can evaluate the path: every width key, and the base
+  // view's width, is a positive double (a deep path's may be below double's range).
+  bool double_model(const Bounds& base_view) const;
+  // The keys in canonical config-file form ("frame=N center=RE,IM width=W ..."), one per frame;
+  // `deep`: the centre and width as typed (a deep path's numbers do not fit a double).
+  std::vector<std::string> key_texts(bool deep = false) const;
 };
 
 // Parses one key's text ("frame=10 width=1e-3 ..."); time=S converts with `fps`. Throws UsageError
@@ -75,8 +83,16 @@ class Track {
   std::size_t held(std::uint64_t f) const;
   const std::vector<std::uint64_t>& frames() const { return f_; }
   const std::vector<double>& values() const { return v_; }
+  double slope(std::size_t k) const { return m_[k]; }  // the monotone cubic slope at key k (per frame)
   // The interpolation of segment k at frame f with mode m (f strictly inside the segment).
   double interpolate(long k, std::uint64_t f, Interp m) const;
+  // Segment k's position of frame f, t = (f - f_k) / (f_k+1 - f_k), in (0, 1).
+  double position(long k, std::uint64_t f) const;
+  // The normalised weight q in [0, 1] of an interpolation at position t: v = va + (vb - va) q (before
+  // the clamp to [va, vb]). Linear: t; ease: t^2 (3 - 2t); cubic: the Hermite form
+  // h01 + alpha h10 + beta h11 clamped to [0, 1], alpha and beta the segment's end slopes over its
+  // secant. interpolate() uses exactly this; deep paths (deep::KeyPath) apply it in MPFR.
+  static double weight(double t, Interp m, double alpha, double beta);
 
  private:
   std::vector<std::uint64_t> f_;

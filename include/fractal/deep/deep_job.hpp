@@ -17,8 +17,9 @@
 namespace fractal::deep {
 
 struct DeepJob {
-  // [orbits]. Mandelbrot: the orbit of the centre (role "centre"). Julia: the orbit from the
-  // centre ("julia-start"), then Julia's critical orbit from 0 ("julia-critical").
+  // [orbits]. Mandelbrot: the orbits of the references ("centre", then "centre-1", ... for a deep
+  // keyframed path that needs several). Julia: the orbits from the references ("julia-start",
+  // "julia-start-1", ...), then Julia's critical orbit from 0 ("julia-critical").
   std::vector<ReferenceSpec> specs;
   std::vector<std::string> roles;
   std::vector<ReferenceOrbit> orbits;  // [orbits], once filled
@@ -30,15 +31,19 @@ struct DeepJob {
   // are extended, so each frame gets its own, built on the rank that renders it (prepare_frames) from the shared orbit; the same
   // operations everywhere, so the counts stay independent of ranks and threads.
   bool per_frame_bla = false;
-  std::map<std::uint64_t, std::vector<std::unique_ptr<BlaTable>>> frame_tables;  // this rank's: frame -> [orbits]
+  bool keyed = false;  // a deep keyframed path (references by centre keys, docs/ANIMATION.md)
+  std::map<std::uint64_t, std::vector<std::unique_ptr<BlaTable>>> frame_tables;  // this rank's: frame -> [start, rebase] (one when the same)
   double frame_bla_s = 0;                  // this rank's time building them
   std::uint64_t frame_bla_builds = 0;
   std::vector<DeepFrame> frames;       // [frames]; meaningful where method[f] is not Double
   std::vector<Method> method;          // [frames], every frame
+  std::vector<std::uint32_t> frame_ref;  // [frames]: the orbit a perturbation frame starts from (its reference)
   // [frames]: the frame's view and Julia c as exact decimal text, as /frames stores them.
   std::vector<std::string> center_re, center_im, view_width, julia_c_re, julia_c_im;
 
   bool active() const { return !specs.empty(); }
+  std::size_t references() const;               // the references (start orbits) of the frames
+  std::size_t rebase_orbit(std::size_t f) const;  // the orbit frame f rebases to
   std::uint32_t precision_bits() const { return specs.empty() ? 0 : specs[0].precision_bits; }
   // The BLA table of orbit k, for the largest |dc| of the frames that use it (the same operations
   // on every node: the tables are identical everywhere); whether the tables hold extended-exponent

@@ -31,10 +31,11 @@ double frame_decades(const Config& cfg, std::uint64_t f);
 // enough digits for them; frame 0 and the last frame are c0 and c1 as given. `axis` 0: real part,
 // 1: imaginary part.
 std::string zoom_centre_text(const Config& cfg, int axis, std::uint64_t f, long bits);
-// A frame's centre (re, im: its zoom_centre_text, as stored) minus the end centre c1, both axes as
-// m 2^e each (double mantissas, rounded once), for the kernels' offset of that frame.
-void zoom_centre_offset(const Config& cfg, const std::string& re, const std::string& im, long bits, double& re_m,
-                        std::int64_t& re_e, double& im_m, std::int64_t& im_e);
+// A frame's centre (re, im: as stored) minus its reference's centre (ref_re, ref_im), both axes as
+// m 2^e each (double mantissas, rounded once from MPFR at `bits` + 64 or more), for the kernels'
+// offset of that frame.
+void centre_offset(const std::string& re, const std::string& im, const std::string& ref_re, const std::string& ref_im,
+                   long bits, double& re_m, std::int64_t& re_e, double& im_m, std::int64_t& im_e);
 
 // log10(w0 / w1): the decades of zoom from w0 to w1 (negative when zooming out), in double.
 double zoom_decades(const std::string& w0, const std::string& w1);
