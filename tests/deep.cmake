@@ -44,4 +44,5 @@ fractal_deep_test(smooth                        120)   # /smooth of a deep view 
 fractal_deep_test(distance                      300)   # /distance (pixel spacings) vs MPFR derivative; --boundary
 fractal_deep_test(bla                           600)   # BLA vs --no-bla: identical fraction; differing pixels judged by the checker
 fractal_deep_test(zoom                         300)   # deep zoom 4 -> 5e113: per-frame views and budgets, one reference; checker; = the end still; np/kernel invariance; Julia across 2^-960
+fractal_deep_test(keys                         240)   # deep --key paths: 4 -> 5e113 through a prefix key (one reference), two deep places (two); checker; = the end still; np/kernel; --print-config
 fractal_deep_test(accuracy_long               1800 deep-long)  # 5e227, 1e1086 at 48x48, 24 samples each

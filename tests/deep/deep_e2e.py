@@ -409,8 +409,10 @@ def bad_input():
         ("--location missing.kfr", ["--location", os.path.join(d, "missing.kfr")], ["--location", "missing.kfr"]),
         ("--location without Zoom", ["--location", nozoom], ["--location", "nozoom.kfr", "Zoom"]),
         ("--family burning-ship deep", deepw + ["--family", "burning-ship"], ["--family", "burning-ship"]),
-        ("--key with a deep view", ["--fractal", "mandelbrot", "--key", "frame=0 center=-0.75,0.1 width=1e-30",
-                                    "--key", "frame=10 center=-0.75,0.1 width=1e-31"], ["--key", "1e-30"]),
+        ("--key c= on a deep Julia path", ["--fractal", "julia", "--key", "frame=0 center=0.1,0.1 width=1e-30 c=-0.8,0.156",
+                                           "--key", "frame=10 width=1e-31"], ["--key", "c=-0.8,0.156", "Julia"]),
+        ("--key width=1e-2000000", ["--fractal", "mandelbrot", "--key", "frame=0 center=-0.75,0.1 width=1e-2000000"],
+         ["--key", "1e-2000000"]),
         ("--end-center-re 1e7 in a deep zoom", deepw + ["--end-center-re", "1e7", "--end-center-im", "0.1",
                                                         "--end-view-width", "1e-31", "--frames", "3"], ["--end-center-re", "1e7"]),
         ("--end-center-re without --end-center-im", deepw + ["--end-center-re", "-0.7", "--end-view-width", "1e-31",
@@ -836,6 +838,130 @@ def zoom():
             print(f"{what}: -np 1 --kernel scalar identical to -np 2")
 
 
+# ---- 9. deep keyframes: --key with arbitrary-precision centres and widths ----------------------
+
+def check_frames(out, pick, samples, what):
+    """fractal-deep-check OUT --frames PICK --samples N: exit 0 and >= 99.9 % exact."""
+    rc = E.run([args.checker, out, "--frames", ",".join(map(str, pick)), "--samples", str(samples)],
+               threads=args.checker_threads, timeout=600)
+    mm = OVERALL_RE.search(rc.out)
+    print(f"{what}: checker on frames {pick}: exit {rc.rc}; {mm.group(0) if mm else rc.out[-300:]}")
+    if chk.check(mm is not None and rc.rc == 0, f"{what}: checker failed on frames {pick}\n  {rc.describe()}"):
+        compared, exact = int(mm.group(1)), int(mm.group(2))
+        print(f"{what}: FIGURE exact {exact}/{compared} on frames {pick}")
+        chk.check(compared >= 0.9 * samples * len(pick) and exact >= 0.999 * compared, f"{what}: {exact}/{compared} exact")
+
+
+def keys():
+    loc, l50 = kfr("5e113"), kfr("1e50")
+    # (1) A keyframed zoom from the whole set to the 5e113 location through a key on a 40-digit
+    # prefix of its centre, eased widths, budget growing with depth: one reference (the deepest centre
+    # key's), each frame's width and centre from the keys in MPFR, sampled frames exact against MPFR,
+    # -np 1 --kernel scalar identical, the last frame the still at that view.
+    frames, growth, base_iter = 24, 305, 1000
+    end_w = "8.88e-114"
+    opts = ["--fractal", "mandelbrot", "--width", "48", "--height", "27", "--max-iter", str(base_iter),
+            "--max-iter-growth", str(growth), "--interp-width", "ease", "--smooth",
+            "--key", "frame=0 center=-0.5,0 width=4",
+            "--key", f"frame=10 center={loc['Re'][:40]},{loc['Im'][:40]} width=1e-30",
+            "--key", f"frame={frames - 1} center={loc['Re']},{loc['Im']} width={end_w}"]
+    what = "keyed zoom 4 -> 5e113"
+    print(f"== {what}: {frames} frames of 48x27, three keys (the middle one on a 40-digit prefix), eased widths")
+    r, out = render("keys-np2", opts, np_=2)
+    if not chk.ok_run(r, what):
+        return
+    chk.check(re.search(r"keyframed: every frame lies within a few frame widths of the deepest centre key, one reference "
+                        r"there for all \d+ perturbation frames", r.out) is not None,
+              f"{what}: no one-reference line\n  {r.describe()}")
+    with h5py.File(out, "r") as f:
+        method = f["frames"]["method"][...]
+        ref = f["frames"]["reference"][...]
+        max_iter = f["frames"]["max_iter"][...].astype(np.int64)
+        widths = [attr_text(v) for v in f["frames"]["view_width"][...]]
+        cre = [attr_text(v) for v in f["frames"]["center_re"][...]]
+        cim = [attr_text(v) for v in f["frames"]["center_im"][...]]
+        roles = sorted(k for k in f["reference"].keys() if not k.endswith("_exp"))
+        ref_c = attr_text(f["reference"]["centre"].attrs["c_re"])
+        ref_iter = int(f["reference"]["centre"].attrs["max_iter"])
+    chk.check(widths[0] == "4" and widths[10] == "1e-30" and widths[-1] == end_w,
+              f"{what}: key widths {widths[0]}, {widths[10]}, {widths[-1]}")
+    chk.check(cre[0] == "-0.5" and cre[10] == loc["Re"][:40] and cre[-1] == loc["Re"] and cim[-1] == loc["Im"],
+              f"{what}: key centres {cre[0]}, {cre[10][:45]}, {cre[-1][:45]}")
+    lw = np.array([float(mpmath_log10(w)) for w in widths])
+    chk.check(all(np.diff(lw) < 0), f"{what}: widths not decreasing: {widths}")
+    # Ease: zero speed at the keys, so the steps next to a key are the segment's smallest.
+    steps = -np.diff(lw)
+    chk.check(steps[0] < steps[4] and steps[9] < steps[5] and steps[10] < steps[16],
+              f"{what}: eased log-width steps {np.round(steps, 3).tolist()}")
+    expect = np.array([int(np.floor(base_iter + growth * (lw[0] - lw[k]) + 0.5)) for k in range(frames)])
+    chk.check(np.abs(max_iter - expect).max() <= 1, f"{what}: /frames/max_iter {list(max_iter)} vs {list(expect)}")
+    pert = [k for k in range(frames) if method[k] != 0]
+    chk.check(roles == ["centre"] and ref_c == loc["Re"] and ref_iter == int(max_iter.max()) and
+              all(ref[k] == 0 for k in pert) and all(ref[k] == -1 for k in range(frames) if method[k] == 0),
+              f"{what}: /reference {roles} at {ref_c[:30]} ({ref_iter} iterations), /frames/reference {list(ref)}")
+    check_frames(out, sorted({pert[0], pert[len(pert) // 3], 10, pert[2 * len(pert) // 3], pert[-1]}), 60, what)
+    r3, o3 = render("keys-np1-scalar", opts + ["--kernel", "scalar"], np_=1)
+    if chk.ok_run(r3, "keys np1 scalar") and E.compare_files(chk, out, o3, f"{what}: np 2 vs np 1 scalar"):
+        print(f"{what}: -np 1 --kernel scalar identical to -np 2")
+    r2, still = render("keys-still", ["--fractal", "mandelbrot", "--center-re", loc["Re"], "--center-im", loc["Im"],
+                                      "--view-width", end_w, "--max-iter", str(max_iter[-1]), "--width", "48",
+                                      "--height", "27", "--smooth"], np_=1)
+    if chk.ok_run(r2, "keys end still"):
+        with h5py.File(out, "r") as f, h5py.File(still, "r") as g:
+            a, b = f["counts"][frames - 1], g["counts"][0]
+            chk.check(np.array_equal(a, b), f"{what}: last frame differs from the still in {int((a != b).sum())} pixels")
+    # (3) Julia, keyed across 2^-960 with a rotation track: the first key on a 290-character prefix of
+    # the point (within a frame width of it at 1e-280), one reference at the deeper key, every pixel
+    # of every frame exact against MPFR from the frame's own centre and rotation.
+    what = "julia keyed 1e-280 -> 1e-300, rotating"
+    r, jout = render("keys-julia", ["--fractal", "julia", "--c-re", "-0.8", "--c-im", "0.156", "--width", "24", "--height", "24",
+                                    "--max-iter", "3000", "--key", f"frame=0 center={JULIA_RE[:290]},{JULIA_IM[:290]} width=1e-280 rotation=0",
+                                    "--key", f"frame=3 center={JULIA_RE},{JULIA_IM} width=1e-300 rotation=30"], np_=2)
+    if chk.ok_run(r, what):
+        with h5py.File(jout, "r") as f:
+            method = list(f["frames"]["method"][...])
+            rot = list(f["frames"]["rotation"][...])
+            roles = sorted(k for k in f["reference"].keys() if not k.endswith("_exp"))
+        chk.check(method[0] == 1 and method[-1] == 2 and rot[0] == 0 and rot[-1] == 30 and 0 < rot[1] < rot[2] < 30,
+                  f"{what}: /frames/method {method}, rotation {rot}")
+        chk.check(roles == ["julia-critical", "julia-start"], f"{what}: /reference {roles}")
+        run_checker(jout, 24 * 24 * 4, what=what)
+    # (2) Two deep places: into a 60-digit prefix of the 5e113 centre (1e-40), back out to the whole
+    # set, into the 1e50 location (1e-45): two references, each serving the frames near it; both
+    # exact against MPFR; --print-config reads back to the same job, the same counts.
+    what = "keyed path through two deep places"
+    frames = 25
+    opts = ["--fractal", "mandelbrot", "--width", "40", "--height", "24", "--max-iter", "3000", "--smooth",
+            "--key", "frame=0 center=-0.5,0 width=4",
+            "--key", f"frame=8 center={loc['Re'][:60]},{loc['Im'][:60]} width=1e-40",
+            "--key", "frame=16 center=-0.5,0 width=4",
+            "--key", f"frame=24 center={l50['Re']},{l50['Im']} width=1e-45"]
+    print(f"== {what}: {frames} frames of 40x24")
+    r, out = render("keys-two", opts, np_=2)
+    if not chk.ok_run(r, what):
+        return
+    chk.check("2 references (the path leaves a few frame widths of each" in r.out, f"{what}: no two-reference line\n  {r.describe()}")
+    with h5py.File(out, "r") as f:
+        ref = f["frames"]["reference"][...]
+        roles = sorted(k for k in f["reference"].keys() if not k.endswith("_exp"))
+        c0 = attr_text(f["reference"]["centre"].attrs["c_re"])
+        c1 = attr_text(f["reference"]["centre-1"].attrs["c_re"]) if "centre-1" in f["reference"] else ""
+    chk.check(roles == ["centre", "centre-1"] and c0 == loc["Re"][:60] and c1 == l50["Re"],
+              f"{what}: /reference {roles}: {c0[:30]}, {c1[:30]}")
+    first = [k for k in range(frames) if ref[k] == 0]
+    second = [k for k in range(frames) if ref[k] == 1]
+    chk.check(first and second and max(first) < 16 < min(second) and ref[8] == 0 and ref[24] == 1,
+              f"{what}: /frames/reference {list(ref)}")
+    if first and second:
+        check_frames(out, sorted({first[0], 8, first[-1], second[0], 24}), 30, what)
+    pc = E.direct(args, opts + ["--print-config"])
+    cfg = os.path.join(args.work, "keys-two.cfg")
+    open(cfg, "w").write(pc.out)
+    r4, o4 = render("keys-two-from-config", [cfg], np_=1)
+    if chk.ok_run(r4, "keys from --print-config"):
+        E.compare_files(chk, out, o4, f"{what}: from its --print-config")
+
+
 def mpmath_log10(text):
     import mpmath
     mpmath.mp.prec = 128
@@ -858,6 +984,7 @@ CASES = {
     "bla": bla,
     "accuracy_long": accuracy_long,
     "zoom": zoom,
+    "keys": keys,
 }
 
 if args.case not in CASES:
