@@ -23,6 +23,8 @@
 #include "fractal/error.hpp"
 #include "fractal/config/frame_plan.hpp"
 #include "fractal/deep/deep_job.hpp"
+#include "fractal/deep/key_path.hpp"
+#include "fractal/config/keyframes.hpp"
 
 namespace fractal {
 namespace {
@@ -1001,6 +1003,96 @@ TEST(ConfigDeepZoom, WidthsAndGrowthTo1e1000) {
   const deep::DeepJob sj = deep::plan_deep(s.config, plan_frames(s.config));
   EXPECT_EQ(sj.view_width[1], "5.0000000000000000000e-06");
   EXPECT_EQ(sj.view_width[10].substr(0, 9), "9.7656250");  // 1e-5 / 1024
+}
+
+// Deep keyframes (docs/ANIMATION.md "Deep keyframes"): where the keys fit a double, deep::KeyPath
+// (MPFR) follows the double model (PathEvaluator) to rounding, for every centre and width mode.
+TEST(ConfigDeepKeys, KeyPathFollowsTheDoubleModel) {
+  for (const char* centre : {"zoom", "linear", "ease", "cubic"}) {
+    for (const char* width : {"linear", "ease", "cubic"}) {
+      const ParseResult r = parse({"--fractal", "mandelbrot", "--width", "96", "--height", "54",
+                                   "--key", "frame=0 center=-0.75,0 width=3.5", "--key", "frame=9 center=-0.745,0.11 width=0.01",
+                                   "--key", "frame=20 center=-0.7436,0.1318 width=2e-6",
+                                   "--key", "frame=31 center=-0.743643887037151,0.131825904205330 width=1e-11",
+                                   "--key", "frame=40 center=-0.7436438870371,0.1318259042053 width=1e-11",
+                                   "--interp-center", centre, "--interp-width", width, "-o", "x.h5"});
+      const Config& c = r.config;
+      SCOPED_TRACE(std::string("centre ") + centre + ", width " + width);
+      ASSERT_TRUE(c.deep_zoom);  // 1e-11 over 96 pixels needs perturbation
+      const deep::KeyPath kp(c);
+      const PathEvaluator eval(c.path, path_base(c));
+      for (std::uint64_t f = 0; f <= 40; ++f) {
+        const PathPoint q = eval.at(f);
+        const double w = std::strtod(kp.width_text(f).c_str(), nullptr);
+        EXPECT_NEAR(w / q.width, 1.0, 1e-13) << f;
+        for (int axis = 0; axis < 2; ++axis) {
+          const double v = std::strtod(kp.centre_text(axis, f, 200).c_str(), nullptr);
+          // The double model rounds each step at the centre's magnitude: a few ulps of 0.75.
+          EXPECT_NEAR(v, axis == 0 ? q.center_re : q.center_im, 1e-15) << "frame " << f << " axis " << axis;
+        }
+      }
+      // Key frames: the keys' own texts.
+      EXPECT_EQ(kp.width_text(31), "1e-11");
+      EXPECT_EQ(kp.centre_text(0, 20, 200), "-0.7436");
+      EXPECT_EQ(kp.centre_text(1, 40, 200), "0.1318259042053");
+    }
+  }
+}
+
+TEST(ConfigDeepKeys, WidthsAndCentresBeyondDouble) {
+  // c1 = c0 - 3.3...e-501: a third of the first key's width away, 601 significant digits.
+  const std::string c0 = "-1.7685736562998620", c1 = c0 + std::string(484, '0') + std::string(100, '3') + "1";
+  const ParseResult r = parse({"--fractal", "mandelbrot", "--width", "8", "--height", "8", "--max-iter", "100",
+                               "--max-iter-growth", "2", "--interp-width", "linear",
+                               "--key", "frame=0 center=" + c0 + ",0 width=1e-500",
+                               "--key", "frame=4 center=" + c1 + ",0 width=1e-1000", "-o", "x.h5"});
+  const Config& c = r.config;
+  ASSERT_TRUE(c.deep_zoom);
+  EXPECT_EQ(c.method, deep::Method::PerturbExp);
+  EXPECT_EQ(c.max_iter_peak, 100u + 2u * 500u);
+  const deep::KeyPath kp(c);
+  EXPECT_EQ(kp.width_text(0), "1e-500");
+  EXPECT_EQ(kp.width_text(2), "1.0000000000000000000e-750");  // linear in log: 10^-750
+  EXPECT_NEAR(kp.decades(1), 125.0, 1e-9);
+  const std::vector<FrameParams> plan = plan_frames(c);
+  EXPECT_EQ(plan[2].max_iter, 600u);
+  const deep::DeepJob job = deep::plan_deep(c, plan);
+  EXPECT_EQ(job.view_width[4], "1e-1000");
+  EXPECT_EQ(job.center_re[4], c1);
+  // Zoom rule: c(f) - c1 = (c0 - c1) (w(f) - w1) / (w0 - w1); at frame 2 that is (c0 - c1) 1e-250
+  // (to 1e-250 relative): the centre's digits past 250 + 17 places follow c1's.
+  const std::string mid = job.center_re[2];
+  EXPECT_EQ(mid.substr(0, 6), "-1.768") << mid;
+  EXPECT_EQ(job.specs.size(), 1u);  // every frame within reach of the deepest key's centre
+  EXPECT_EQ(job.specs[0].c_re, c1);
+  for (std::size_t f = 0; f < 4; ++f) EXPECT_TRUE(job.frames[f].has_offset) << f;
+  EXPECT_FALSE(job.frames[4].has_offset);
+}
+
+// A pan at depth, 2.5 frame widths per frame over 15 widths (linear centre): frames take the first
+// reference within 4 widths (keys deepest first, then the ones frames start), so frame 2 starts one
+// (5 widths from both keys), frame 4 another (10 and 5), frames 5 and 6 take the end key's.
+TEST(ConfigDeepKeys, ReferencesWithinReach) {
+  const ParseResult r = parse({"--fractal", "mandelbrot", "--width", "16", "--height", "16", "--interp-center", "linear",
+                               "--key", "frame=0 center=0.1,0.6 width=1e-20",
+                               "--key", "frame=6 center=0.10000000000000000015,0.6 width=1e-20", "-o", "x.h5"});
+  const Config& c = r.config;
+  ASSERT_TRUE(c.deep_zoom);
+  const deep::DeepJob job = deep::plan_deep(c, plan_frames(c));
+  ASSERT_EQ(job.specs.size(), 4u);
+  EXPECT_EQ(job.references(), 4u);
+  EXPECT_EQ(job.roles, (std::vector<std::string>{"centre", "centre-1", "centre-2", "centre-3"}));
+  EXPECT_EQ(job.frame_ref, (std::vector<std::uint32_t>{0, 0, 1, 1, 2, 3, 3}));
+  EXPECT_EQ(job.specs[0].c_re, "0.1");
+  EXPECT_EQ(job.specs[3].c_re, "0.10000000000000000015");
+  EXPECT_EQ(job.specs[1].c_re, job.center_re[2]);
+  // A fixed centre: one reference, whatever the widths do.
+  const ParseResult z = parse({"--fractal", "mandelbrot", "--width", "16", "--height", "16", "--center-re", "0.1",
+                               "--center-im", "0.6", "--view-width", "1", "--key", "frame=0 width=1e-20",
+                               "--key", "frame=5 width=1e-40", "--key", "frame=9 width=1e-30", "-o", "x.h5"});
+  const deep::DeepJob zj = deep::plan_deep(z.config, plan_frames(z.config));
+  EXPECT_EQ(zj.specs.size(), 1u);
+  EXPECT_EQ(zj.specs[0].c_re, "0.1");
 }
 
 }  // namespace
