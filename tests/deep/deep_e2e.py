@@ -926,6 +926,12 @@ def keys():
                   f"{what}: /frames/method {method}, rotation {rot}")
         chk.check(roles == ["julia-critical", "julia-start"], f"{what}: /reference {roles}")
         run_checker(jout, 24 * 24 * 4, what=what)
+    # The example config: a deep keyed path with one reference (at 16 pixels across, all 1800 frames).
+    r, ex = render("keys-example", [os.path.join(args.source, "configs", "anim-deep-keys-5e113.cfg"), "--preview",
+                                    "--preview-size", "16"], np_=2)
+    if chk.ok_run(r, "configs/anim-deep-keys-5e113.cfg --preview"):
+        chk.check("one reference there for all" in r.out and "1800 frame(s)" in r.out,
+                  f"configs/anim-deep-keys-5e113.cfg: not 1800 frames on one reference\n  {r.describe()}")
     # (2) Two deep places: into a 60-digit prefix of the 5e113 centre (1e-40), back out to the whole
     # set, into the 1e50 location (1e-45): two references, each serving the frames near it; both
     # exact against MPFR; --print-config reads back to the same job, the same counts.
