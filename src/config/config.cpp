@@ -145,7 +145,8 @@ po::options_description make_options() {
       ("zoom-sequence", s()->value_name("R"), "exponential map: render the zoom (--end-view-width/--end-zoom) as keyframes each R times narrower than the one before (R > 1, e.g. 2; --supersample is the oversize), for fractal-colour to compose the video from; --duration is then the video's")
       ("key", po::value<std::vector<std::string>>()->value_name("\"ITEMS\""),
        "keyframe, repeatable: \"frame=N|time=S [center=RE,IM] [width=W] [rotation=DEG] [c=RE,IM|c-polar=R,DEG] [max-iter=N]\"; "
-       "frames = last key frame + 1 unless --frames/--duration; keys given here replace the config file's (docs/ANIMATION.md)")
+       "frames = last key frame + 1 unless --frames/--duration; keys given here replace the config file's; "
+       "center and width take decimals of any length and exponent: a path that needs perturbation is a deep path (docs/ANIMATION.md)")
       ("interp", s()->value_name("MODE"), "keyframes: linear | ease | cubic (monotone, no overshoot) for the width, rotation, c and max-iter tracks (default: cubic)")
       ("interp-center", s()->value_name("MODE"), "keyframes: zoom | linear | ease | cubic for the centre (default: zoom: a point stays put on screen while the width changes)")
       ("interp-width", s()->value_name("MODE"), "keyframes: linear | ease | cubic for the width, in log space (linear = constant zoom speed; default: --interp)")
