@@ -359,8 +359,13 @@ std::string check_accepted(const fractal::Config& c, MemFile& mf) {
   if (c.perturbation()) {
     // A deep view: its exact texts and a normalised pixel spacing; the double bounds only
     // approximate it (they may coincide).
-    if (c.center_re_text.empty() || c.center_im_text.empty() || c.view_width_text.empty())
+    // A deep keyframed path may keep a base view given by bounds; its keys carry the texts.
+    if (c.path.empty() && (c.center_re_text.empty() || c.center_im_text.empty() || c.view_width_text.empty()))
       return "deep view without its texts";
+    for (const fractal::Keyframe& k : c.path.keys)
+      if ((k.width && k.width_text.empty()) || (k.center_re && (k.center_re_text.empty() || k.center_im_text.empty())))
+        return "deep key without its texts";
+    if (!c.path.empty() && !c.deep_zoom) return "deep keyframed path not marked deep_zoom";
     if (!(c.pixel_spacing.m >= 1.0 && c.pixel_spacing.m < 2.0)) return "deep view: pixel spacing not normalised";
   } else if (!(c.view.xmin < c.view.xmax) || !(c.view.ymin < c.view.ymax)) {
     return "view empty";
