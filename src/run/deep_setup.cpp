@@ -27,6 +27,21 @@ void broadcast_bytes(void* p, std::size_t bytes, MPI_Comm comm) {
     check(MPI_Bcast(b + at, static_cast<int>(std::min(kPiece, bytes - at)), MPI_BYTE, 0, comm), "broadcast orbit");
 }
 
+// Point-to-point `bytes` bytes at p (tag), in pieces whose count fits an int.
+void send_bytes(const void* p, std::size_t bytes, int to, int tag, MPI_Comm comm) {
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  const auto* b = static_cast<const unsigned char*>(p);
+  for (std::size_t at = 0; at < bytes; at += kPiece)
+    check(MPI_Send(b + at, static_cast<int>(std::min(kPiece, bytes - at)), MPI_BYTE, to, tag, comm), "send an orbit");
+}
+void recv_bytes(void* p, std::size_t bytes, int from, int tag, MPI_Comm comm) {
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  auto* b = static_cast<unsigned char*>(p);
+  for (std::size_t at = 0; at < bytes; at += kPiece)
+    check(MPI_Recv(b + at, static_cast<int>(std::min(kPiece, bytes - at)), MPI_BYTE, from, tag, comm, MPI_STATUS_IGNORE),
+          "receive an orbit");
+}
+
 constexpr std::size_t align64(std::size_t n) { return (n + 63) & ~std::size_t{63}; }
 
 // Where each orbit's values and each table's steps lie in the window (byte offsets).
@@ -72,31 +87,66 @@ ReferenceTiming setup_references(deep::DeepJob& job, JobOutput* out, double prog
   job.orbits.assign(job.specs.size(), {});
   for (std::size_t k = 0; k < job.specs.size(); ++k) job.orbits[k].spec = job.specs[k];
 
-  // 1. Rank 0: the orbits, read back or computed, and saved.
+  // 1. The orbits: read back by rank 0, or computed, orbit k by rank k mod size (MPFR iterates one
+  //    orbit on one core: a Julia job's two orbits, or a keyframed path's references, take the
+  //    time of the longest instead of their sum), gathered on rank 0 and saved there.
+  int ranks = 1;
+  MPI_Comm_size(comm, &ranks);
+  const std::size_t K0 = job.specs.size();
+  const double t0 = omp_get_wtime();
+  int stored_flag = 0;
   if (rank == 0) {
-    const double t0 = omp_get_wtime();
     std::string why;
     auto stored = out->stored_reference(job.specs, why);
     t.note = why;
     if (stored) {
       job.orbits = std::move(*stored);
       t.from_file = true;
-    } else {
-      for (std::size_t k = 0; k < job.specs.size(); ++k) {
-        const deep::ReferenceSpec& s = job.specs[k];
-        double next = omp_get_wtime() + progress_interval_s;
-        const double start = omp_get_wtime();
-        job.orbits[k] = deep::compute_reference(s, [&](std::uint64_t n) {
-          const double now = omp_get_wtime();
-          if (now < next) return;
-          next = now + progress_interval_s;
-          std::fprintf(log, "reference orbit %zu/%zu (%s): %llu of %u iterations (%.0f%%), %.1f s\n", k + 1,
-                       job.specs.size(), job.roles[k].c_str(), static_cast<unsigned long long>(n), s.max_iter,
-                       100.0 * static_cast<double>(n) / s.max_iter, now - start);
-          std::fflush(log);
-        });
+      stored_flag = 1;
+    }
+  }
+  check(MPI_Bcast(&stored_flag, 1, MPI_INT, 0, comm), "broadcast whether the orbits were stored");
+  if (!stored_flag) {
+    const auto owner = [&](std::size_t k) { return static_cast<int>(k % static_cast<std::size_t>(ranks)); };
+    for (std::size_t k = 0; k < K0; ++k) {
+      if (owner(k) != rank) continue;
+      const deep::ReferenceSpec& s = job.specs[k];
+      double next = omp_get_wtime() + progress_interval_s;
+      const double start = omp_get_wtime();
+      job.orbits[k] = deep::compute_reference(s, [&](std::uint64_t n) {
+        const double now = omp_get_wtime();
+        if (rank != 0 || now < next) return;
+        next = now + progress_interval_s;
+        std::fprintf(log, "reference orbit %zu/%zu (%s): %llu of %u iterations (%.0f%%), %.1f s\n", k + 1,
+                     job.specs.size(), job.roles[k].c_str(), static_cast<unsigned long long>(n), s.max_iter,
+                     100.0 * static_cast<double>(n) / s.max_iter, now - start);
+        std::fflush(log);
+      });
+    }
+    // The other ranks' orbits to rank 0: length and escaped, then the values (tag = orbit index).
+    for (std::size_t k = 0; k < K0; ++k) {
+      const int from = owner(k);
+      if (from == 0 || (rank != 0 && rank != from)) continue;
+      const int tag = static_cast<int>(k);
+      std::uint64_t head[2] = {0, 0};
+      if (rank == from) {
+        head[0] = job.orbits[k].length();
+        head[1] = job.orbits[k].escaped ? 1 : 0;
+        check(MPI_Send(head, 2, MPI_UINT64_T, 0, tag, comm), "send an orbit's length");
+        send_bytes(job.orbits[k].zx.data(), head[0] * sizeof(deep::CxExp), 0, tag, comm);
+        job.orbits[k] = {};  // rank 0 holds it from here; every rank gets it back through the window
+        job.orbits[k].spec = job.specs[k];
+      } else {
+        check(MPI_Recv(head, 2, MPI_UINT64_T, from, tag, comm, MPI_STATUS_IGNORE), "receive an orbit's length");
+        std::vector<deep::CxExp> v(head[0]);
+        recv_bytes(v.data(), head[0] * sizeof(deep::CxExp), from, tag, comm);
+        job.orbits[k].set_values(std::move(v));
+        job.orbits[k].escaped = head[1] != 0;
       }
     }
+    t.compute_ranks = static_cast<int>(std::min<std::size_t>(K0, static_cast<std::size_t>(ranks)));
+  }
+  if (rank == 0) {
     t.seconds = omp_get_wtime() - t0;
     const double s0 = omp_get_wtime();
     out->save_reference(job, !t.from_file);

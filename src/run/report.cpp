@@ -50,7 +50,8 @@ void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTi
     std::fprintf(out, "  reference orbits read from %s in %.3f s (not recomputed); stored %.3f s, broadcast %.3f s\n",
                  sidecar.c_str(), t.seconds, t.save_s, t.broadcast_s);
   else
-    std::fprintf(out, "  reference orbits computed in %.3f s; stored %.3f s, broadcast %.3f s\n", t.seconds, t.save_s,
+    std::fprintf(out, "  reference orbits computed in %.3f s%s; stored %.3f s, broadcast %.3f s\n", t.seconds,
+                 t.compute_ranks > 1 ? (" on " + std::to_string(t.compute_ranks) + " ranks at once").c_str() : "", t.save_s,
                  t.broadcast_s);
   if (job.frames.size() > 1) {
     std::size_t by_method[3] = {0, 0, 0};

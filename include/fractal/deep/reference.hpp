@@ -2,7 +2,8 @@
 // The reference orbit of perturbation (docs/FORMAT.md "Deep zoom"): Z_0 = a start point,
 // Z_{n+1} = Z_n^2 + C, computed in MPFR at a precision derived from the view, stored rounded to
 // double (the kernels add each pixel's small delta to it). Computed once per job per distinct
-// reference, on rank 0; the values are what the kernels use and what /reference stores.
+// reference, on one rank (run/deep_setup.cpp spreads several over the ranks); the values are what
+// the kernels use and what /reference stores.
 #include <cstdint>
 #include <functional>
 #include <string>

@@ -19,11 +19,12 @@ namespace fractal {
 class JobOutput;
 
 struct ReferenceTiming {
-  double seconds = 0;      // rank 0: reading or computing the orbits (not the broadcast)
+  double seconds = 0;      // rank 0: reading or computing the orbits, gathered (not the broadcast)
   double save_s = 0;       // rank 0: writing them to /reference (and OUT.h5.reference when computed)
   double broadcast_s = 0;  // rank 0: sending them to the other nodes and deriving the doubles
   double bla_s = 0;        // rank 0: building the BLA tables (0 with --no-bla)
   bool from_file = false;  // read back from OUT.h5.reference (a resumed job)
+  int compute_ranks = 1;   // the ranks that computed them at once (orbit k on rank k mod ranks)
   std::string note;        // why a stored orbit was not used, or ""
   std::uint64_t node_bytes = 0;  // the shared window of rank 0's node: orbits and tables
   int node_ranks = 1;            // the ranks of rank 0's node that share it
