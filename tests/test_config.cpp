@@ -763,7 +763,7 @@ TEST(ConfigKeyframes, RefusalsNameKeyAndText) {
     return base;
   };
   const std::vector<KeyRefusal> cases = {
-      {{"--key", "frame=0 zoom=2"}, {"--key", "'frame=0 zoom=2'", "zoom"}},
+      {{"--key", "frame=0 zom=2"}, {"--key", "'frame=0 zom=2'", "unknown field 'zom'"}},
       {{"--key", "frame=0 width"}, {"--key", "'frame=0 width'"}},
       {{"--key", "width=2"}, {"--key", "'width=2'", "frame"}},
       {{"--key", "frame=0 time=1 width=2"}, {"--key", "'frame=0 time=1 width=2'"}},
@@ -804,6 +804,11 @@ TEST(ConfigKeyframes, RefusalsNameKeyAndText) {
       {with(M, {"--precision", "double", "--key", "frame=0 width=1e-4", "--supersample", "16", "--key", "frame=1 width=1e-14",
                 "--key", "frame=2 center=-1.5,0"}), {"--key", "narrow"}},
       {with(M, {"--key", "frame=0 width=1e-1000000"}), {"--key", "deepest"}},
+      {with(M, {"--key", "frame=0 zoom=1 width=2"}), {"--key", "zoom=", "width="}},
+      {with(M, {"--key", "frame=0 zoom=0"}), {"--key", "zoom", "'0'"}},
+      {with(M, {"--key", "frame=0 zoom=1e-7"}), {"--key", "zoom", "2e6"}},
+      {with(M, {"--key", "frame=0 location=missing.kfr"}), {"--key", "missing.kfr"}},
+      {with(M, {"--key", "frame=0 location=missing.kfr center=0,0"}), {"--key", "location="}},
       {with(M, {"--key", "frame=0 width=0"}), {"--key", "width", "> 0"}},
       {with(M, {"--key", "frame=0 center=-0.75,0.1x width=1e-30"}), {"--key", "center"}},
       {{"--fractal", "julia", "--key", "frame=0 width=1e-30 c=0.1,0.2"}, {"--key", "Julia", "c=0.1,0.2"}},
@@ -1067,6 +1072,30 @@ TEST(ConfigDeepKeys, WidthsAndCentresBeyondDouble) {
   EXPECT_EQ(job.specs[0].c_re, c1);
   for (std::size_t f = 0; f < 4; ++f) EXPECT_TRUE(job.frames[f].has_offset) << f;
   EXPECT_FALSE(job.frames[4].has_offset);
+}
+
+// zoom=Z keys (Kalles Fraktaler's zoom: view height 4 / Z) and location=FILE keys (centre and zoom
+// of a .kfr file), as --zoom and --location give a view.
+TEST(ConfigDeepKeys, ZoomAndLocationKeys) {
+  const ScopedDir dir = test_dir();
+  const std::string kfr = write_file(dir.path / "p.kfr", "Re: -1.7490930627924075786e+00\r\nIm: 1.4e-12\r\nZoom: 2.5E50\r\nIterations: 9000\r\n");
+  const ParseResult r = parse({"--fractal", "mandelbrot", "--width", "32", "--height", "16", "--key", "frame=0 zoom=1",
+                               "--key", "frame=6 location=" + kfr, "-o", "x.h5"});
+  const Config& c = r.config;
+  ASSERT_TRUE(c.deep_zoom);
+  ASSERT_EQ(c.path.keys.size(), 2u);
+  EXPECT_EQ(c.path.keys[0].width_text, deep::width_from_zoom("1", 32, 16));  // 4 / 1 x 32 / 16 = 8
+  EXPECT_EQ(c.path.keys[1].width_text, deep::width_from_zoom("2.5E50", 32, 16));
+  EXPECT_EQ(c.path.keys[1].center_re_text, "-1.7490930627924075786e+00");
+  EXPECT_EQ(c.path.keys[1].center_im_text, "1.4e-12");
+  EXPECT_NE(c.max_iter, 9000u);  // a key's location sets the view only, not the budget
+  const deep::DeepJob job = deep::plan_deep(c, plan_frames(c));
+  EXPECT_EQ(job.view_width[6], deep::width_from_zoom("2.5E50", 32, 16));
+  EXPECT_EQ(job.center_re[6], "-1.7490930627924075786e+00");
+  // --print-config writes them as width= and center= keys, which read back to the same path.
+  const std::string cfg = write_file(dir.path / "zl.cfg", c.resolved_text());
+  const Config b = parse({cfg, "-o", "x.h5"}).config;
+  EXPECT_EQ(b.path.key_texts(true), c.path.key_texts(true));
 }
 
 // A pan at depth, 2.5 frame widths per frame over 15 widths (linear centre): frames take the first

@@ -144,7 +144,7 @@ po::options_description make_options() {
       ("end-zoom", s()->value_name("Z"), "instead of --end-view-width: the last frame's Kalles Fraktaler zoom (view height 4 / Z; a view given by its centre)")
       ("zoom-sequence", s()->value_name("R"), "exponential map: render the zoom (--end-view-width/--end-zoom) as keyframes each R times narrower than the one before (R > 1, e.g. 2; --supersample is the oversize), for fractal-colour to compose the video from; --duration is then the video's")
       ("key", po::value<std::vector<std::string>>()->value_name("\"ITEMS\""),
-       "keyframe, repeatable: \"frame=N|time=S [center=RE,IM] [width=W] [rotation=DEG] [c=RE,IM|c-polar=R,DEG] [max-iter=N]\"; "
+       "keyframe, repeatable: \"frame=N|time=S [center=RE,IM] [width=W|zoom=Z] [location=FILE] [rotation=DEG] [c=RE,IM|c-polar=R,DEG] [max-iter=N]\"; "
        "frames = last key frame + 1 unless --frames/--duration; keys given here replace the config file's; "
        "center and width take decimals of any length and exponent: a path that needs perturbation is a deep path (docs/ANIMATION.md)")
       ("interp", s()->value_name("MODE"), "keyframes: linear | ease | cubic (monotone, no overshoot) for the width, rotation, c and max-iter tracks (default: cubic)")
@@ -325,6 +325,14 @@ void parse_keyframes(Config& c, const po::variables_map& cli, const po::variable
   try {
     for (std::size_t i = 0; i < texts.size(); ++i) {
       keys.push_back(parse_key(texts[i], c.fps, polar[i]));
+      Keyframe& k = keys.back();
+      if (!k.zoom_text.empty()) {  // zoom= / location=: the width for this image's aspect (as --end-zoom)
+        k.width_text = deep::width_from_zoom(k.zoom_text, c.width, c.height);
+        k.width = decimal_exponent10(k.width_text) < -300 ? 0.0 : std::strtod(k.width_text.c_str(), nullptr);
+        if (!(*k.width <= 2 * kCoordLimit))
+          throw UsageError("--key '" + texts[i] + "': zoom " + quote_text(k.zoom_text, 60) + " makes the view " +
+                           k.width_text + " wide, wider than 2e6");
+      }
       if (keys.back().c_a && c.fractal != Fractal::Julia)
         throw UsageError("--key '" + texts[i] + "': " + (*polar[i] ? "c-polar" : "c") +
                          " applies only to --fractal julia (this job is " + fractal_name(c.fractal) + ")");

@@ -11,6 +11,7 @@
 
 #include "fractal/config/config.hpp"
 #include "fractal/config/decimal.hpp"
+#include "fractal/config/location.hpp"
 #include "fractal/error.hpp"
 #include "fractal/kernel/family.hpp"
 #include "fractal/config/parse.hpp"
@@ -131,11 +132,11 @@ Keyframe parse_key(const std::string& text, double fps, std::optional<bool>& pol
     if (eq == std::string::npos || eq == 0)
       key_error(text, "expected FIELD=VALUE items, got '" + item + "'");
     const std::string field = item.substr(0, eq), v = item.substr(eq + 1);
-    static const char* const kFields[] = {"frame", "time", "center", "width", "rotation", "c", "c-polar", "max-iter"};
+    static const char* const kFields[] = {"frame", "time", "center", "width", "zoom", "location", "rotation", "c", "c-polar", "max-iter"};
     if (std::find_if(std::begin(kFields), std::end(kFields), [&](const char* f) { return field == f; }) ==
         std::end(kFields))
       key_error(text, "unknown field '" + field +
-                          "' (fields: frame, time, center, width, rotation, c, c-polar, max-iter)");
+                          "' (fields: frame, time, center, width, zoom, location, rotation, c, c-polar, max-iter)");
     if (seen[field]) key_error(text, "field '" + field + "' given twice");
     seen[field] = true;
     const double L6 = kCoordLimit;
@@ -167,6 +168,19 @@ Keyframe parse_key(const std::string& text, double fps, std::optional<bool>& pol
       } else {
         k.width = key_double(text, "width", v, 0.0, 2 * L6, true);
       }
+    } else if (field == "zoom") {
+      k.zoom_text = key_decimal(text, "zoom", v);
+    } else if (field == "location") {
+      Location loc;
+      try {
+        loc = read_location_file(v);
+      } catch (const UsageError& e) {
+        key_error(text, e.what());
+      }
+      key_pair(text, "location '" + v + "' centre", loc.re + "," + loc.im, "RE", "IM", -L6, L6, -L6, L6, k.center_re, k.center_im);
+      k.center_re_text = loc.re;
+      k.center_im_text = loc.im;
+      k.zoom_text = loc.zoom;
     } else if (field == "rotation") {
       k.rotation = key_double(text, "rotation", v, -L6, L6);
     } else if (field == "c") {
@@ -178,11 +192,22 @@ Keyframe parse_key(const std::string& text, double fps, std::optional<bool>& pol
     }
   }
   if (seen["c"] && seen["c-polar"]) key_error(text, "give c= or c-polar=, not both");
+  if (seen["width"] + seen["zoom"] + seen["location"] > 1 || (seen["location"] && seen["center"]))
+    key_error(text, "give one of width=, zoom= or location= (location= sets the centre and the zoom)");
+  if (!k.zoom_text.empty()) {
+    if (decimal_is_zero(k.zoom_text) || decimal_is_negative(k.zoom_text))
+      key_error(text, "zoom must be > 0, got '" + k.zoom_text + "'");
+    if (decimal_exponent10(k.zoom_text) < -5) key_error(text, "zoom '" + k.zoom_text + "' makes the view wider than 2e6");
+    if (decimal_exponent10(k.zoom_text) > kMaxDecimalExponent - 10)
+      key_error(text, "zoom '" + k.zoom_text + "' is beyond the deepest supported view (1e" +
+                          std::to_string(kMaxDecimalExponent - 10) + ")");
+    k.width = 1.0;  // set: parse_config replaces it and width_text from the zoom and the image's aspect
+  }
   if (seen["c"] || seen["c-polar"]) polar = seen["c-polar"];
   if (have_frame == have_time)
     key_error(text, have_frame ? "give frame= or time=, not both" : "needs frame=N or time=SECONDS");
   if (!k.center_re && !k.width && !k.rotation && !k.c_a && !k.max_iter)
-    key_error(text, "sets nothing (fields: center, width, rotation, c, c-polar, max-iter)");
+    key_error(text, "sets nothing (fields: center, width, zoom, location, rotation, c, c-polar, max-iter)");
   return k;
 }
 

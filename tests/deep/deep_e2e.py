@@ -933,15 +933,16 @@ def keys():
         chk.check("one reference there for all" in r.out and "1800 frame(s)" in r.out,
                   f"configs/anim-deep-keys-5e113.cfg: not 1800 frames on one reference\n  {r.describe()}")
     # (2) Two deep places: into a 60-digit prefix of the 5e113 centre (1e-40), back out to the whole
-    # set, into the 1e50 location (1e-45): two references, each serving the frames near it; both
-    # exact against MPFR; --print-config reads back to the same job, the same counts.
+    # set (a zoom= key), into the 1e50 location (a location= key: its .kfr's centre and zoom): two
+    # references, each serving the frames near it; both exact against MPFR; --print-config reads back
+    # to the same job, the same counts.
     what = "keyed path through two deep places"
     frames = 25
     opts = ["--fractal", "mandelbrot", "--width", "40", "--height", "24", "--max-iter", "3000", "--smooth",
             "--key", "frame=0 center=-0.5,0 width=4",
             "--key", f"frame=8 center={loc['Re'][:60]},{loc['Im'][:60]} width=1e-40",
-            "--key", "frame=16 center=-0.5,0 width=4",
-            "--key", f"frame=24 center={l50['Re']},{l50['Im']} width=1e-45"]
+            "--key", "frame=16 center=-0.5,0 zoom=1.5",
+            "--key", f"frame=24 location={os.path.join(LOC, '1e50.kfr')}"]
     print(f"== {what}: {frames} frames of 40x24")
     r, out = render("keys-two", opts, np_=2)
     if not chk.ok_run(r, what):

@@ -31,6 +31,9 @@ struct Keyframe {
   // The centre and width as typed (check_decimal's syntax, any length and exponent), for deep paths
   // (deep::KeyPath); "" when the key does not set them. A width below double's range has width 0.
   std::string center_re_text, center_im_text, width_text;
+  // zoom=Z or the zoom of location=FILE (Kalles Fraktaler's: view height 4 / Z), as typed, until
+  // parse_config turns it into width_text (it needs the image's aspect); "" otherwise.
+  std::string zoom_text;
 };
 
 struct KeyframePath {
