@@ -5,7 +5,6 @@
 
 #include <boost/program_options.hpp>
 
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -181,12 +180,6 @@ po::options_description hidden_options() {
   return h;
 }
 
-// Shortest text that reads back as the same double.
-std::string fmt(double v) {
-  char buf[64];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, ec == std::errc() ? p : buf);
-}
 
 // The text of a number option that parsed as the double v: the text itself when it is a plain
 // decimal (deep zoom uses it at full length), else v's shortest round-trip text.
@@ -194,7 +187,7 @@ std::string decimal_or(const std::string& text, double v) {
   try {
     return check_decimal("value", text);
   } catch (const UsageError&) {
-    return fmt(v);
+    return shortest_text(v);
   }
 }
 
@@ -230,9 +223,9 @@ bool deep_keys(Config& c, const std::function<std::string(const std::string&)>& 
   const KeyframePath& path = c.path;
   std::string base_re = c.center_re_text, base_im = c.center_im_text, base_w = c.view_width_text;
   if (base_re.empty()) {  // a view given by bounds: its centre and width as text
-    base_re = fmt(0.5 * (c.view.xmin + c.view.xmax));
-    base_im = fmt(0.5 * (c.view.ymin + c.view.ymax));
-    base_w = fmt(c.view.xmax - c.view.xmin);
+    base_re = shortest_text(0.5 * (c.view.xmin + c.view.xmax));
+    base_im = shortest_text(0.5 * (c.view.ymin + c.view.ymax));
+    base_w = shortest_text(c.view.xmax - c.view.xmin);
   }
   double mag = 1.0;
   const auto grow = [&](const std::string& t) { mag = std::max(mag, std::fabs(std::strtod(t.c_str(), nullptr))); };
@@ -263,7 +256,7 @@ bool deep_keys(Config& c, const std::function<std::string(const std::string&)>& 
     if (keys[i].c_a)
       throw UsageError(in_src("--key '" + texts[i] + "': a deep keyframed path (it needs perturbation) keeps Julia's c fixed at --c-re/--c-im: each c would need its own reference orbits"));
   c.deep_zoom = true;  // a base view given by bounds stays so (deep::KeyPath reads its centre and width)
-  if (!c.zoom_text.empty()) c.zoom_text.clear();  // the base view is printed and identified by its width
+  c.zoom_text.clear();  // the base view is printed and identified by its width
   c.pixel_spacing = dx;
   c.log2_magnitude = log2_mag;
   c.method = frame_method(Precision::Perturbation, dx, log2_mag);
@@ -393,7 +386,7 @@ void parse_keyframes(Config& c, const po::variables_map& cli, const po::variable
         const Bounds b{cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2};
         const double dx = (b.xmax - b.xmin) / c.sample_width(), dy = (b.ymax - b.ymin) / c.sample_height();
         if (!(dx > 0) || !(dy > 0) || b.xmin + 0.5 * dx == b.xmin + 1.5 * dx || b.ymax - 0.5 * dy == b.ymax - 1.5 * dy)
-          throw UsageError(in_src("--key '" + canon[i] + "': width " + fmt(w) + " around centre " + fmt(cx) + "," + fmt(cy) +
+          throw UsageError(in_src("--key '" + canon[i] + "': width " + shortest_text(w) + " around centre " + shortest_text(cx) + "," + shortest_text(cy) +
                                   " is too narrow for " + std::to_string(c.sample_width()) + "x" +
                                   std::to_string(c.sample_height()) +
                                   " pixels in double precision (pixel centres coincide; --precision auto or perturbation renders it by perturbation)"));
@@ -455,28 +448,28 @@ std::string Config::resolved_text() const {
   if (family == Family::Multibrot) os << "power = " << power << "\n";
   if (fractal == Fractal::Julia) {
     if (perturbation()) os << "c-re = " << c_re_text << "\nc-im = " << c_im_text << "\n";
-    else os << "c-re = " << fmt(c_re) << "\nc-im = " << fmt(c_im) << "\n";
-    if (path.empty()) os << "c-im-increment = " << fmt(c_im_increment) << "\n";
+    else os << "c-re = " << shortest_text(c_re) << "\nc-im = " << shortest_text(c_im) << "\n";
+    if (path.empty()) os << "c-im-increment = " << shortest_text(c_im_increment) << "\n";
   } else {
-    os << "z0-re = " << fmt(z0_re) << "\nz0-im = " << fmt(z0_im) << "\n";
+    os << "z0-re = " << shortest_text(z0_re) << "\nz0-im = " << shortest_text(z0_im) << "\n";
   }
-  os << "max-iter = " << max_iter << "\nescape-radius = " << fmt(escape_radius) << "\n";
+  os << "max-iter = " << max_iter << "\nescape-radius = " << shortest_text(escape_radius) << "\n";
   if (perturbation() && !center_re_text.empty()) {  // the texts exactly as given: no double could hold them
     os << "center-re = " << center_re_text << "\ncenter-im = " << center_im_text << "\n";
     if (!zoom_text.empty()) os << "zoom = " << zoom_text << "\n";
     else os << "view-width = " << view_width_text << "\n";
   } else {
-    os << "xmin = " << fmt(view.xmin) << "\nxmax = " << fmt(view.xmax) << "\n";
-    os << "ymin = " << fmt(view.ymin) << "\nymax = " << fmt(view.ymax) << "\n";
+    os << "xmin = " << shortest_text(view.xmin) << "\nxmax = " << shortest_text(view.xmax) << "\n";
+    os << "ymin = " << shortest_text(view.ymin) << "\nymax = " << shortest_text(view.ymax) << "\n";
   }
   if (precision != Precision::Auto) os << "precision = " << precision_name(precision) << "\n";
   os << "width = " << width << "\nheight = " << height << "\n";
-  if (rotation != 0) os << "rotation = " << fmt(rotation) << "\n";
+  if (rotation != 0) os << "rotation = " << shortest_text(rotation) << "\n";
   if (supersample != 1) os << "supersample = " << supersample << "\n";
   if (smooth) os << "smooth = true\n";
   if (distance) os << "distance = true\n";
   if (!zoom_sequence) os << "frames = " << frames << "\n";  // a zoom sequence derives its keyframes
-  os << "fps = " << fmt(fps) << "\n";
+  os << "fps = " << shortest_text(fps) << "\n";
   if (deep_zoom && path.empty() && !end_center_re_text.empty())  // a moving deep zoom: the end centre as text
     os << "end-center-re = " << end_center_re_text << "\nend-center-im = " << end_center_im_text << "\n";
   if (deep_zoom && path.empty()) {  // the end width as text
@@ -484,14 +477,14 @@ std::string Config::resolved_text() const {
     else os << "end-view-width = " << end_view_width_text << "\n";
   }
   if (zoom_sequence) {
-    os << "zoom-sequence = " << fmt(zoom_sequence) << "\n";
-    if (sequence_duration) os << "duration = " << fmt(sequence_duration) << "\n";
+    os << "zoom-sequence = " << shortest_text(zoom_sequence) << "\n";
+    if (sequence_duration) os << "duration = " << shortest_text(sequence_duration) << "\n";
   }
-  if (end_max_iter_growth) os << "max-iter-growth = " << fmt(*end_max_iter_growth) << "\n";
+  if (end_max_iter_growth) os << "max-iter-growth = " << shortest_text(*end_max_iter_growth) << "\n";
   if (end_view) {
-    os << "end-center-re = " << fmt(end_center_re) << "\n";
-    os << "end-center-im = " << fmt(end_center_im) << "\n";
-    os << "end-view-width = " << fmt(end_view_width) << "\n";
+    os << "end-center-re = " << shortest_text(end_center_re) << "\n";
+    os << "end-center-im = " << shortest_text(end_center_im) << "\n";
+    os << "end-view-width = " << shortest_text(end_view_width) << "\n";
   }
   if (!path.empty()) {
     for (const std::string& k : path.key_texts(deep_zoom)) os << "key = " << k << "\n";
@@ -500,7 +493,7 @@ std::string Config::resolved_text() const {
     os << "interp-rotation = " << interp_name(path.rotation) << "\n";
     if (fractal == Fractal::Julia) os << "interp-c = " << interp_name(path.c) << "\n";
     os << "interp-max-iter = " << interp_name(path.max_iter) << "\n";
-    if (path.max_iter_growth) os << "max-iter-growth = " << fmt(*path.max_iter_growth) << "\n";
+    if (path.max_iter_growth) os << "max-iter-growth = " << shortest_text(*path.max_iter_growth) << "\n";
   }
   if (strip_rows) os << "strip-rows = " << strip_rows << "\n";
   os << "compression-level = " << compression_level << "\n";
@@ -668,9 +661,9 @@ ParseResult parse_config(int argc, const char* const* argv) {
   if (any_bounds) {
     c.view = {*num("xmin", -L6, L6), *num("xmax", -L6, L6), *num("ymin", -L6, L6), *num("ymax", -L6, L6)};
     if (!(c.view.xmin < c.view.xmax))
-      throw UsageError("--xmin must be less than --xmax, got xmin=" + fmt(c.view.xmin) + " xmax=" + fmt(c.view.xmax));
+      throw UsageError("--xmin must be less than --xmax, got xmin=" + shortest_text(c.view.xmin) + " xmax=" + shortest_text(c.view.xmax));
     if (!(c.view.ymin < c.view.ymax))
-      throw UsageError("--ymin must be less than --ymax, got ymin=" + fmt(c.view.ymin) + " ymax=" + fmt(c.view.ymax));
+      throw UsageError("--ymin must be less than --ymax, got ymin=" + shortest_text(c.view.ymin) + " ymax=" + shortest_text(c.view.ymax));
   } else if (!any_centre) {
     c.view = c.fractal == Fractal::Julia ? Bounds{-1.8, 1.8, -1.8, 1.8} : Bounds{-2.0, 0.5, -1.25, 1.25};
   }
@@ -728,9 +721,9 @@ ParseResult parse_config(int argc, const char* const* argv) {
     // Whether the double path can resolve this view is decided below, once the sample grid is
     // known (--precision); the bounds must be valid --xmin.. values either way.
     if (std::max({std::fabs(c.view.xmin), std::fabs(c.view.xmax), std::fabs(c.view.ymin), std::fabs(c.view.ymax)}) > L6)
-      throw UsageError("--center-re " + fmt(cx) + " --center-im " + fmt(cy) + " --view-width " + fmt(vw) +
-                       " reach beyond the coordinate limit 1e6 (view [" + fmt(c.view.xmin) + ", " + fmt(c.view.xmax) +
-                       "] x [" + fmt(c.view.ymin) + ", " + fmt(c.view.ymax) + "])");
+      throw UsageError("--center-re " + shortest_text(cx) + " --center-im " + shortest_text(cy) + " --view-width " + shortest_text(vw) +
+                       " reach beyond the coordinate limit 1e6 (view [" + shortest_text(c.view.xmin) + ", " + shortest_text(c.view.xmax) +
+                       "] x [" + shortest_text(c.view.ymin) + ", " + shortest_text(c.view.ymax) + "])");
   } else {
     const double aspect = (c.view.ymax - c.view.ymin) / (c.view.xmax - c.view.xmin);
     if (!w && !h) w = 1024;
@@ -805,12 +798,12 @@ ParseResult parse_config(int argc, const char* const* argv) {
   if (auto r = num("zoom-sequence", 1.0, 1e6, true)) {
     c.zoom_sequence = *r;
     if (L.has("frames"))
-      throw UsageError("--frames and --zoom-sequence cannot be combined: a zoom sequence has one keyframe per factor " + fmt(*r) +
+      throw UsageError("--frames and --zoom-sequence cannot be combined: a zoom sequence has one keyframe per factor " + shortest_text(*r) +
                        " of zoom (give the video's length to --duration or to fractal-colour)");
     if (!centre_view)
       throw UsageError("--zoom-sequence needs a view given by its centre (--center-re --center-im with --view-width or --zoom, or --location)");
     if (!L.has("end-view-width") && !L.has("end-zoom"))
-      throw UsageError("--zoom-sequence " + fmt(*r) + " needs the zoom's end: --end-view-width or --end-zoom");
+      throw UsageError("--zoom-sequence " + shortest_text(*r) + " needs the zoom's end: --end-view-width or --end-zoom");
   }
   const bool frames_given = !c.zoom_sequence && (L.has("frames") || L.has("duration"));
   if (auto n = integer("frames", 1, 1000000)) c.frames = *n;
@@ -819,7 +812,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
   } else if (auto d = num("duration", 0.0, 1e7, true)) {
     const double n = std::round(*d * c.fps);
     if (!(n >= 1 && n <= 1e6))
-      throw UsageError("--duration " + fmt(*d) + " at " + fmt(c.fps) + " fps gives " + fmt(n) +
+      throw UsageError("--duration " + shortest_text(*d) + " at " + shortest_text(c.fps) + " fps gives " + shortest_text(n) +
                        " frames; must be 1..1000000");
     c.frames = static_cast<std::uint64_t>(n);
   }
@@ -871,7 +864,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
         throw UsageError("--zoom-sequence zooms in: the end width " + quote_text(ew, 40) + " must be narrower than the start " +
                          quote_text(c.view_width_text, 40));
       if (!(k + 1 <= 1e6))
-        throw UsageError("--zoom-sequence " + fmt(c.zoom_sequence) + " needs " + fmt(k + 1) + " keyframes for " + fmt(decades) +
+        throw UsageError("--zoom-sequence " + shortest_text(c.zoom_sequence) + " needs " + shortest_text(k + 1) + " keyframes for " + shortest_text(decades) +
                          " decades of zoom; at most 1000000");
       c.frames = static_cast<std::uint64_t>(std::max(1.0, k)) + 1;
       finest = deep::sequence_width_text(c.view_width_text, c.zoom_sequence, c.frames - 1);
@@ -927,7 +920,7 @@ ParseResult parse_config(int argc, const char* const* argv) {
     c.end_view_width = vw;
     const double edx = vw / c.sample_width();
     if (!(c.end_view->xmin < c.end_view->xmax) || cx - vw / 2 + 0.5 * edx == cx - vw / 2 + 1.5 * edx)
-      throw UsageError("--end-view-width " + fmt(vw) + " is too narrow for " + std::to_string(c.width) +
+      throw UsageError("--end-view-width " + shortest_text(vw) + " is too narrow for " + std::to_string(c.width) +
                        " pixels in double precision" +
                        (centre_view ? std::string(" (--precision auto or perturbation zooms deeper by perturbation)")
                                     : std::string(" (a view given by --xmin.. bounds pans and zooms in double; give it by its centre to zoom deeper)")));

@@ -4,7 +4,6 @@
 #include "fractal/config/keyframes.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -32,12 +31,6 @@ namespace {
 
 constexpr double kCoordLimit = 1e6;            // as config.cpp's coordinate options
 constexpr std::uint64_t kMaxKeyFrame = 999999;  // frames <= 1000000
-
-std::string fmt(double v) {
-  char buf[64];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, ec == std::errc() ? p : buf);
-}
 
 [[noreturn]] void key_error(const std::string& text, const std::string& what) {
   throw UsageError("--key '" + text + "': " + what);
@@ -110,10 +103,10 @@ std::vector<std::string> KeyframePath::key_texts(bool deep) const {
   for (const Keyframe& k : keys) {
     std::string s = "frame=" + std::to_string(k.frame);
     if (k.center_re)
-      s += " center=" + (deep ? k.center_re_text : fmt(*k.center_re)) + "," + (deep ? k.center_im_text : fmt(*k.center_im));
-    if (k.width) s += " width=" + (deep ? k.width_text : fmt(*k.width));
-    if (k.rotation) s += " rotation=" + fmt(*k.rotation);
-    if (k.c_a) s += std::string(c_polar ? " c-polar=" : " c=") + fmt(*k.c_a) + "," + fmt(*k.c_b);
+      s += " center=" + (deep ? k.center_re_text : shortest_text(*k.center_re)) + "," + (deep ? k.center_im_text : shortest_text(*k.center_im));
+    if (k.width) s += " width=" + (deep ? k.width_text : shortest_text(*k.width));
+    if (k.rotation) s += " rotation=" + shortest_text(*k.rotation);
+    if (k.c_a) s += std::string(c_polar ? " c-polar=" : " c=") + shortest_text(*k.c_a) + "," + shortest_text(*k.c_b);
     if (k.max_iter) s += " max-iter=" + std::to_string(*k.max_iter);
     out.push_back(std::move(s));
   }
@@ -147,7 +140,7 @@ Keyframe parse_key(const std::string& text, double fps, std::optional<bool>& pol
       const double t = key_double(text, "time", v, 0.0, 1e7);
       const double n = std::round(t * fps);
       if (!(n <= static_cast<double>(kMaxKeyFrame)))
-        key_error(text, "time " + v + " at " + fmt(fps) + " fps is frame " + fmt(n) + "; must be at most " +
+        key_error(text, "time " + v + " at " + shortest_text(fps) + " fps is frame " + shortest_text(n) + "; must be at most " +
                             std::to_string(kMaxKeyFrame));
       k.frame = static_cast<std::uint64_t>(n);
       have_time = true;

@@ -9,6 +9,12 @@
 
 namespace fractal {
 
+std::string shortest_text(double v) {
+  char buf[64];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, ec == std::errc() ? p : buf);
+}
+
 std::string quote_text(const std::string& s, std::size_t max_chars) {
   std::string out = "'";
   const std::size_t n = s.size() < max_chars ? s.size() : max_chars;

@@ -57,7 +57,7 @@ namespace {
 // widths keep the tables' steps long.
 constexpr double kReferenceReach = 4.0;
 
-// Mantissa and exponent of |a - b| / w (MPFR at prec), as a double (inf beyond range).
+// |a - b| / w (MPFR at prec), rounded up to a double (inf beyond its range).
 double distance_in_widths(const std::string& a, const std::string& b, const mpfr_t w, mpfr_prec_t prec) {
   Mp x(prec), y(prec);
   mpfr_set_str(x.v, a.c_str(), 10, MPFR_RNDN);
@@ -96,8 +96,7 @@ void assign_references(const KeyPath& kp, DeepJob& job, long bits, std::vector<s
     }
   }
   std::vector<long> used_as(cre.size(), -1);
-  const std::size_t n = job.frames.size();
-  job.frame_ref.assign(n, 0);
+  const std::size_t n = job.frames.size();  // job.frame_ref: [n], all 0 (plan_deep)
   for (std::size_t f = 0; f < n; ++f) {
     if (job.method[f] == Method::Double) continue;
     const mpfr_prec_t prec = static_cast<mpfr_prec_t>(bits + 64);

@@ -4,10 +4,10 @@
 #include <mpfr.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 #include "fractal/config/config.hpp"
+#include "fractal/config/parse.hpp"
 #include "fractal/deep/zoom_path.hpp"
 #include "mp.hpp"
 
@@ -23,13 +23,6 @@ mpfr_prec_t text_bits(std::size_t chars, long at_least) {
 }
 
 void set(mpfr_t v, const std::string& text) { mpfr_set_str(v, text.c_str(), 10, MPFR_RNDN); }
-
-// The shortest decimal that reads back as v.
-std::string shortest(double v) {
-  char buf[64];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, ec == std::errc() ? p : buf);
-}
 
 }  // namespace
 
@@ -62,11 +55,11 @@ KeyPath::KeyPath(const Config& cfg) : cfg_(cfg), path_(cfg.path), logs_(std::mak
   // The base view (tracks without keys): its texts, or its bounds' centre and width.
   const Bounds& v = cfg.view;
   const bool bounds = cfg.center_re_text.empty();
-  base_width_ = bounds ? shortest(v.xmax - v.xmin) : cfg.view_width_text;
+  base_width_ = bounds ? shortest_text(v.xmax - v.xmin) : cfg.view_width_text;
   if (fc.empty()) {  // the base centre holds throughout
     fc.push_back(0);
-    cre_.push_back(bounds ? shortest(0.5 * (v.xmin + v.xmax)) : cfg.center_re_text);
-    cim_.push_back(bounds ? shortest(0.5 * (v.ymin + v.ymax)) : cfg.center_im_text);
+    cre_.push_back(bounds ? shortest_text(0.5 * (v.xmin + v.xmax)) : cfg.center_re_text);
+    cim_.push_back(bounds ? shortest_text(0.5 * (v.ymin + v.ymax)) : cfg.center_im_text);
     zero.push_back(0.0);
   }
   logw_ = Track(fw, lw, path_.width);

@@ -5,21 +5,15 @@
 #include <mpfr.h>
 
 #include <algorithm>
-#include <charconv>
 #include <sstream>
 #include <stdexcept>
 
+#include "fractal/config/parse.hpp"
 #include "mp.hpp"
 
 namespace fractal::deep {
 
 namespace {
-
-std::string fmt_double(double v) {
-  char buf[64];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, ec == std::errc() ? p : buf);
-}
 
 void set_text(Mp& x, const std::string& text, const char* what) {
   if (mpfr_set_str(x.v, text.c_str(), 10, MPFR_RNDN) != 0)
@@ -55,7 +49,7 @@ std::string ReferenceSpec::text() const {
   std::ostringstream os;
   os << "z0-re = " << z0_re << "\nz0-im = " << z0_im << "\nc-re = " << c_re << "\nc-im = " << c_im
      << "\nprecision-bits = " << precision_bits << "\nmax-iter = " << max_iter
-     << "\nescape-radius = " << fmt_double(escape_radius) << "\n";
+     << "\nescape-radius = " << shortest_text(escape_radius) << "\n";
   return os.str();
 }
 

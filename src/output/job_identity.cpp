@@ -2,12 +2,12 @@
 
 #include <hdf5.h>
 
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <sstream>
 
 #include "fractal/deep/bla.hpp"
+#include "fractal/config/parse.hpp"
 #include "fractal/error.hpp"
 #include "fractal/output/h5handle.hpp"
 #include "fractal/version.hpp"
@@ -36,9 +36,7 @@ struct Recorded {
 
 std::string num(double v) {
   if (std::isnan(v)) return "nan";
-  char buf[64];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, ec == std::errc() ? p : buf);
+  return shortest_text(v);
 }
 
 std::uint64_t bits(double v) {

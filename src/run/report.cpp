@@ -57,8 +57,8 @@ void print_reference(std::FILE* out, const deep::DeepJob& job, const ReferenceTi
     std::size_t by_method[3] = {0, 0, 0};
     for (const deep::Method m : job.method) ++by_method[static_cast<int>(m)];
     const std::size_t pert = by_method[1] + by_method[2], refs = job.references();
-    const bool fixed = job.center_re.front() == job.center_re.back() && job.center_im.front() == job.center_im.back() &&
-                       std::all_of(job.center_re.begin(), job.center_re.end(), [&](const std::string& c) { return c == job.center_re.front(); });
+    const auto same = [](const std::vector<std::string>& v) { return std::all_of(v.begin(), v.end(), [&](const std::string& c) { return c == v.front(); }); };
+    const bool fixed = same(job.center_re) && same(job.center_im);
     std::string how;
     if (job.keyed && refs == 1)
       how = fixed ? "keyframed, into a fixed centre: one reference for all"
